@@ -1,0 +1,44 @@
+# `make demo` and `make test` install everything they need (FFmpeg from apt, Python packages into .venv) by themselves.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.sentiv-installed
+OFFLINE := HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: install system-deps test lint demo demo-corpus bench clean
+
+system-deps:
+	@command -v ffmpeg >/dev/null 2>&1 || { \
+		echo "Installing FFmpeg (torchcodec needs its shared libraries)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq ffmpeg; }
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(MAKE) --no-print-directory system-deps
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check sentiv_hf tests bench dataset_scripts
+	$(VENV)/bin/ruff format --check sentiv_hf tests bench dataset_scripts
+
+test: $(STAMP) system-deps lint
+	$(OFFLINE) $(PY) -m pytest -q
+
+demo: $(STAMP) system-deps
+	$(OFFLINE) $(VENV)/bin/sentiv benchmark
+
+# Regenerates the bundled demo corpus; needs espeak-ng (apt-get install espeak-ng), users never need this.
+demo-corpus: $(STAMP)
+	@command -v espeak-ng >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq espeak-ng; }
+	$(OFFLINE) $(PY) dataset_scripts/make_demo_corpus.py --out sentiv_hf/data/demo
+
+bench: $(STAMP) system-deps
+	for script in bench/*.py; do $(OFFLINE) $(PY) $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info

@@ -1,0 +1,1 @@
+# Placeholder: the models owner replaces this with the Auto-class and pipeline registration.
