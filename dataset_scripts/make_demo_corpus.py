@@ -1,0 +1,356 @@
+"""Make the bundled demo corpus (`sentiv_hf/data/demo/`): Vietnamese text, the same text spoken by espeak-ng, and
+the pairs, in the Hub-ready layout of the real SentiV release.
+
+How the corpus is made:
+
+* **Text**: the original sentences of `demo_sentences.py` (7 labels, social-media register).
+* **Speech**: every sentence is spoken by one of nine pseudo-speakers (espeak-ng's northern, central and southern
+  Vietnamese voices x three voice variants, each with its own pitch and tempo offsets) with emotion-dependent
+  prosody: base pitch (`-p`), pitch range (SSML `<prosody range>`), rate (`-s`), amplitude (`-a`), word gap (`-g`),
+  and a tremolo for Fear. Clips are resampled to 16 kHz mono, trimmed, mixed with seeded coloured noise at a random
+  SNR, and written as 8-bit FLAC (the noise floor is far above 8-bit quantisation noise, and it keeps the folder
+  under 10 MB although the speech and multimodal configs each embed the audio).
+* **Imperfect in different ways**: text-ambiguous sentences (sarcasm, plain wording) get clear emotional prosody;
+  a seeded share of the clear sentences gets flattened (neutral) or mismatched prosody, so that the words tell the
+  label and the voice does not. Anger and Disgust prosody overlap on purpose: they merge in the 6-label space.
+
+The script writes the raw release-like files (`train.csv` with text/label, `label/manifest.csv` with
+path/label/speaker_id/transcript and the FLAC files) to a temporary folder and then runs the package's own builders,
+`build_text_dataset` and `build_speech_dataset`, so the demo goes through exactly the user's path. Output is
+deterministic for a given `--seed`. Only maintainers need espeak-ng; users get the committed folder.
+
+Example:
+    python dataset_scripts/make_demo_corpus.py --out sentiv_hf/data/demo --seed 0
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import subprocess
+import sys
+import tempfile
+import unicodedata
+from dataclasses import dataclass, replace
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import numpy as np
+import pandas as pd
+import soundfile as sf
+import torch
+import torchaudio.functional as AF
+from demo_sentences import SENTENCES, DemoSentence
+from scipy.signal import lfilter
+
+from sentiv_hf.labels import TEXT_LABELS
+
+logger = logging.getLogger(__name__)
+
+SAMPLING_RATE = 16_000
+MAX_FOLDER_BYTES = 10 * 1024 * 1024
+CONFIGS = ("text", "speech", "multimodal")
+
+
+@dataclass(frozen=True)
+class Prosody:
+    """espeak-ng prosody of one emotion: base pitch 0-99 (`-p`), pitch range change in % (SSML), rate in words per
+    minute (`-s`), amplitude 0-200 (`-a`), word gap in 10 ms units (`-g`), and two voice-quality effects applied afterwards: tremolo depth 0-1 and
+    spectral tilt -1..1 (tense, bright voice > 0; lax, dark voice < 0)."""
+
+    pitch: float
+    range_pct: float
+    rate: float
+    amplitude: float
+    gap: float = 0.0
+    tremolo: float = 0.0
+    tilt: float = 0.0
+
+
+# Anger and Disgust are close on purpose (they merge into Anger in the speech label space).
+PROSODY: dict[str, Prosody] = {
+    "Anger": Prosody(pitch=55, range_pct=60, rate=215, amplitude=105, tilt=0.6),
+    "Disgust": Prosody(pitch=40, range_pct=40, rate=160, amplitude=95, gap=1, tilt=0.4),
+    "Enjoyment": Prosody(pitch=68, range_pct=90, rate=190, amplitude=70, tilt=-0.1),
+    "Fear": Prosody(pitch=78, range_pct=-40, rate=230, amplitude=50, tremolo=0.45, tilt=-0.2),
+    "Neutral": Prosody(pitch=47, range_pct=-50, rate=170, amplitude=65),
+    "Sadness": Prosody(pitch=25, range_pct=-70, rate=135, amplitude=35, gap=2, tilt=-0.6),
+    "Surprise": Prosody(pitch=90, range_pct=150, rate=160, amplitude=90, tilt=0.3),
+}
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """A pseudo-speaker: an espeak-ng voice and variant with its own pitch offset and tempo factor."""
+
+    speaker_id: str
+    voice: str
+    pitch_offset: float
+    rate_factor: float
+
+
+SPEAKERS: tuple[Speaker, ...] = (
+    Speaker("north-m3", "vi+m3", -8, 0.95),
+    Speaker("north-f2", "vi+f2", 6, 1.05),
+    Speaker("north-f4", "vi+f4", 10, 1.0),
+    Speaker("central-m7", "vi-vn-x-central+m7", -4, 0.92),
+    Speaker("central-f3", "vi-vn-x-central+f3", 4, 1.08),
+    Speaker("central-m2", "vi-vn-x-central+m2", -10, 1.0),
+    Speaker("south-m1", "vi-vn-x-south+m1", 0, 1.04),
+    Speaker("south-f5", "vi-vn-x-south+f5", 8, 0.97),
+    Speaker("south-m5", "vi-vn-x-south+m5", -6, 1.02),
+)
+
+# Teencode as people would say it aloud; the transcript keeps the written form.
+_SPOKEN_FORMS = {"ko": "không", "mn": "mọi người", "dc": "được"}
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One planned clip: the sentence, who speaks it, with which prosody, and why (for the raw item table)."""
+
+    clip_id: str
+    sentence: DemoSentence
+    speaker: Speaker
+    prosody_label: str
+    ambiguity: str  # "text", "audio-flat", "audio-mismatch" or ""
+    snr_db: float
+    seed: int
+
+
+def spoken_text(text: str) -> str:
+    """Return what the synthesiser reads: emoji dropped (espeak would name them), teencode expanded.
+
+    Example:
+        >>> spoken_text("Đậu rồi mn ơi 🥰")
+        'Đậu rồi mọi người ơi'
+    """
+    kept = "".join(ch for ch in text if unicodedata.category(ch) not in ("So", "Sk", "Mn") or ch.isalnum())
+    kept = "".join(ch for ch in unicodedata.normalize("NFC", kept) if ch not in "\ufe0f\u200d")
+    words = [_SPOKEN_FORMS.get(w.casefold(), w) for w in kept.split()]
+    return " ".join(words)
+
+
+def plan_clips(sentences: tuple[DemoSentence, ...], *, seed: int, audio_ambiguous_rate: float) -> list[Clip]:
+    """Decide speaker, prosody and SNR of every sentence, deterministically for ``seed``.
+
+    Speakers are dealt round-robin within each label so that every speaker (hence every speaker-disjoint split)
+    covers every label. A share ``audio_ambiguous_rate`` of the text-clear sentences gets flattened or mismatched
+    prosody; text-ambiguous sentences always get their own emotion's prosody.
+    """
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(sentences))
+    speaker_cursor = {label: int(rng.integers(len(SPEAKERS))) for label in TEXT_LABELS}
+    clips = []
+    for n, index in enumerate(order):
+        sentence = sentences[index]
+        speaker = SPEAKERS[speaker_cursor[sentence.label] % len(SPEAKERS)]
+        speaker_cursor[sentence.label] += 1
+        prosody_label, ambiguity = sentence.label, "text" if sentence.text_ambiguous else ""
+        if not sentence.text_ambiguous and rng.random() < audio_ambiguous_rate:
+            # Anger and Disgust sound alike anyway, so a "mismatch" between them would be no mismatch.
+            related = {"Anger", "Disgust"} if sentence.label in ("Anger", "Disgust") else {sentence.label}
+            others = [label for label in TEXT_LABELS if label not in related and label != "Neutral"]
+            if sentence.label != "Neutral" and rng.random() < 0.5:
+                prosody_label, ambiguity = "Neutral", "audio-flat"
+            else:
+                prosody_label, ambiguity = str(rng.choice(others)), "audio-mismatch"
+        snr_db = float(rng.uniform(12.0, 32.0))
+        clips.append(Clip(f"clip-{n:04d}", sentence, speaker, prosody_label, ambiguity, snr_db, int(rng.integers(2**31))))
+    return clips
+
+
+def _jittered(prosody: Prosody, speaker: Speaker, rng: np.random.Generator, scale: float) -> Prosody:
+    return replace(
+        prosody,
+        pitch=float(np.clip(prosody.pitch + speaker.pitch_offset + rng.normal(0, 4 * scale), 5, 95)),
+        range_pct=prosody.range_pct + rng.normal(0, 12 * scale),
+        rate=prosody.rate * speaker.rate_factor * (1 + rng.normal(0, 0.05 * scale)),
+        amplitude=float(np.clip(prosody.amplitude * (1 + rng.normal(0, 0.08 * scale)), 20, 110)),
+        tilt=float(np.clip(prosody.tilt + rng.normal(0, 0.15 * scale), -0.9, 0.9)),
+    )
+
+
+def tilt_spectrum(waveform: np.ndarray, tilt: float) -> np.ndarray:
+    """Brighten (``tilt`` > 0, first-difference boost) or darken (``tilt`` < 0, one-pole low-pass) a waveform,
+    keeping its RMS: a crude stand-in for tense versus lax phonation, which espeak-ng does not model."""
+    if tilt > 0:
+        shaped = waveform + 2.0 * tilt * np.diff(waveform, prepend=waveform[:1])
+    elif tilt < 0:
+        shaped = lfilter([1.0 + tilt], [1.0, tilt], waveform)
+    else:
+        return waveform
+    rms_in, rms_out = np.sqrt(np.mean(waveform**2)), np.sqrt(np.mean(shaped**2))
+    return shaped * (rms_in / max(rms_out, 1e-9))
+
+
+def synthesize(text: str, voice: str, prosody: Prosody, workdir: Path) -> tuple[np.ndarray, int]:
+    """Speak ``text`` with espeak-ng and return ``(waveform float32, sample_rate)``.
+
+    Example:
+        >>> wav, sr = synthesize("Xin chào", "vi", PROSODY["Neutral"], Path("/tmp"))  # doctest: +SKIP
+    """
+    wav_path = workdir / "espeak.wav"
+    ssml = f'<speak><prosody range="{prosody.range_pct:+.0f}%">{escape(text)}</prosody></speak>'
+    command = [
+        "espeak-ng", "-m", "-z", "-v", voice,
+        "-p", str(round(prosody.pitch)), "-s", str(round(prosody.rate)),
+        "-a", str(round(prosody.amplitude)), "-g", str(round(prosody.gap)),
+        "-w", str(wav_path), ssml,
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0 or not wav_path.exists():
+        raise RuntimeError(f"espeak-ng failed for voice {voice!r} on {text!r}: {result.stderr.strip()}")
+    waveform, sample_rate = sf.read(wav_path, dtype="float32")
+    return waveform, sample_rate
+
+
+def trim_silence(waveform: np.ndarray, *, threshold: float = 0.02, margin_s: float = 0.05) -> np.ndarray:
+    """Cut leading and trailing samples quieter than ``threshold`` x peak, keeping ``margin_s`` on each side."""
+    loud = np.flatnonzero(np.abs(waveform) > threshold * max(float(np.abs(waveform).max()), 1e-9))
+    if loud.size == 0:
+        return waveform
+    margin = int(margin_s * SAMPLING_RATE)
+    return waveform[max(loud[0] - margin, 0) : loud[-1] + margin + 1]
+
+
+def render_clip(clip: Clip, workdir: Path) -> np.ndarray:
+    """Synthesise, resample to 16 kHz, trim, add tremolo and noise; returns float32 in [-1, 1]."""
+    rng = np.random.default_rng(clip.seed)
+    # Text-ambiguous items get their emotion spoken clearly (less jitter): the voice is what disambiguates them.
+    scale = 0.5 if clip.ambiguity == "text" else 1.0
+    prosody = _jittered(PROSODY[clip.prosody_label], clip.speaker, rng, scale)
+    waveform, sample_rate = synthesize(spoken_text(clip.sentence.text), clip.speaker.voice, prosody, workdir)
+    waveform = AF.resample(torch.from_numpy(waveform), sample_rate, SAMPLING_RATE).numpy()
+    waveform = trim_silence(waveform)
+    waveform = tilt_spectrum(waveform, prosody.tilt)
+    if prosody.tremolo:
+        t = np.arange(waveform.size) / SAMPLING_RATE
+        waveform = waveform * (1 - prosody.tremolo * 0.5 * (1 + np.sin(2 * np.pi * rng.uniform(5, 8) * t)))
+    # Recording level varies by a few dB, so loudness is a cue but not a perfect one.
+    waveform = waveform * 0.45 * 10 ** (rng.normal(0, 2.0) / 20)
+    speech_rms = float(np.sqrt(np.mean(waveform**2)))
+    noise = lfilter([1.0], [1.0, -rng.uniform(0.0, 0.95)], rng.standard_normal(waveform.size))
+    noise *= speech_rms / 10 ** (clip.snr_db / 20) / max(float(np.sqrt(np.mean(noise**2))), 1e-9)
+    return np.clip(waveform + noise, -1.0, 1.0).astype(np.float32)
+
+
+def write_raw_release(clips: list[Clip], raw_dir: Path) -> tuple[Path, Path, Path]:
+    """Write `train.csv`, `label/manifest.csv` (+ `label/items.csv` with the prosody plan) and `audio/*.flac`."""
+    audio_dir = raw_dir / "audio"
+    (raw_dir / "label").mkdir(parents=True, exist_ok=True)
+    audio_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # tqdm is a dependency of datasets; this is only a fallback
+        tqdm = None
+    iterator = tqdm(clips, desc="Synthesising") if tqdm else clips
+    rows = []
+    with tempfile.TemporaryDirectory() as workdir:
+        for clip in iterator:
+            waveform = render_clip(clip, Path(workdir))
+            # 8-bit FLAC: the added noise is far louder than 8-bit quantisation noise, and it halves the size.
+            sf.write(audio_dir / f"{clip.clip_id}.flac", waveform, SAMPLING_RATE, format="FLAC", subtype="PCM_S8")
+            rows.append(
+                {
+                    "path": f"{clip.clip_id}.flac",
+                    "label": clip.sentence.label,
+                    "speaker_id": clip.speaker.speaker_id,
+                    "transcript": clip.sentence.text,
+                    "prosody": clip.prosody_label,
+                    "ambiguity": clip.ambiguity,
+                    "snr_db": round(clip.snr_db, 1),
+                    "duration": round(waveform.size / SAMPLING_RATE, 3),
+                }
+            )
+    items = pd.DataFrame(rows)
+    text_path = raw_dir / "train.csv"
+    manifest_path = raw_dir / "label" / "manifest.csv"
+    items[["transcript", "label"]].rename(columns={"transcript": "text"}).to_csv(text_path, index=False)
+    items[["path", "label", "speaker_id", "transcript"]].to_csv(manifest_path, index=False)
+    items.to_csv(raw_dir / "label" / "items.csv", index=False)
+    return text_path, manifest_path, audio_dir
+
+
+def folder_size(path: Path) -> int:
+    """Total size in bytes of the files under ``path``."""
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def summarize(out_dir: Path) -> str:
+    """Load every config of ``out_dir`` with plain `datasets` and tabulate examples per label per split."""
+    import datasets
+
+    lines = []
+    for config in CONFIGS:
+        dataset = datasets.load_dataset(str(out_dir), config)
+        names = dataset["train"].features["label"].names
+        table = pd.DataFrame(
+            {split: pd.Series(ds["label"]).map(dict(enumerate(names))).value_counts() for split, ds in dataset.items()}
+        )
+        table = table.reindex(names).fillna(0).astype(int)
+        table.loc["total"] = table.sum()
+        lines.append(f"[{config}]\n{table.to_string()}")
+    size = folder_size(out_dir)
+    lines.append(f"Total size of {out_dir}: {size / 2**20:.2f} MB (limit {MAX_FOLDER_BYTES / 2**20:.0f} MB)")
+    return "\n\n".join(lines)
+
+
+def build(out_dir: Path, *, seed: int, audio_ambiguous_rate: float, raw_dir: Path | None = None) -> str:
+    """Synthesise the corpus and build the `text`, `speech` and `multimodal` configs into ``out_dir``.
+
+    Args:
+        out_dir: dataset folder to (re)write; its configs and card are replaced.
+        seed: seed of every random choice (order, speakers, prosody jitter, noise).
+        audio_ambiguous_rate: share of text-clear sentences spoken with flattened or mismatched prosody.
+        raw_dir: keep the raw release-like files here instead of a temporary folder.
+
+    Returns:
+        The printed summary.
+
+    Example:
+        >>> print(build(Path("sentiv_hf/data/demo"), seed=0, audio_ambiguous_rate=0.35))  # doctest: +SKIP
+    """
+    from sentiv_hf.data.speech import build_speech_dataset
+    from sentiv_hf.data.text import build_text_dataset
+
+    if shutil.which("espeak-ng") is None:
+        raise SystemExit("espeak-ng is not installed; run `sudo apt-get install espeak-ng` (only needed here).")
+    clips = plan_clips(SENTENCES, seed=seed, audio_ambiguous_rate=audio_ambiguous_rate)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # Start clean so no shard of an earlier build survives; only what this script writes is removed.
+    for config in CONFIGS:
+        shutil.rmtree(out_dir / config, ignore_errors=True)
+    (out_dir / "README.md").unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = raw_dir or Path(tmp)
+        text_path, manifest_path, audio_dir = write_raw_release(clips, raw)
+        text_summary = build_text_dataset(text_path, out_dir, split_seed=seed)
+        speech_summaries = build_speech_dataset(manifest_path, audio_dir, out_dir, split_seed=seed)
+    reports = [str(text_summary), *map(str, speech_summaries)]
+    summary = "\n\n".join([*reports, summarize(out_dir)])
+    if folder_size(out_dir) > MAX_FOLDER_BYTES:
+        raise SystemExit(f"{summary}\n\nThe demo corpus is over {MAX_FOLDER_BYTES / 2**20:.0f} MB; shorten the clips.")
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=Path("sentiv_hf/data/demo"), help="dataset folder to write")
+    parser.add_argument("--seed", type=int, default=0, help="seed of every random choice")
+    parser.add_argument(
+        "--audio-ambiguous-rate",
+        type=float,
+        default=0.2,
+        help="share of text-clear sentences spoken with flattened or mismatched prosody",
+    )
+    parser.add_argument("--raw-dir", type=Path, default=None, help="keep the raw release-like files here")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    print(build(args.out, seed=args.seed, audio_ambiguous_rate=args.audio_ambiguous_rate, raw_dir=args.raw_dir))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,213 @@
+"""`BenchmarkConfig`: what one `sentiv benchmark` invocation runs, loadable from YAML presets or files.
+
+Presets live next to this module as ``presets/<name>.yaml`` (``demo``: offline, tiny models on the bundled demo
+corpus; ``sentiv``: PhoBERT and HuBERT-large on the SentiV dataset, needs the Hub and a GPU).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+logger = logging.getLogger(__name__)
+
+PRESETS_DIR = Path(__file__).resolve().parent / "presets"
+DEFAULT_BUDGETS: tuple[float, ...] = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0)
+TASKS: tuple[str, ...] = (
+    "text",
+    "speech",
+    "multimodal",
+    "cross_modal",
+    "cross_dataset",
+    "hotline_binary",
+    "hotline_multilabel",
+)
+ENCODER_MODES: tuple[str, ...] = ("frozen", "finetune", "lora")
+FUSION_STRATEGIES: tuple[str, ...] = ("average", "concat_mlp", "uncertainty")
+#: Dataset config each task reads when ``configs`` does not say otherwise.
+DEFAULT_TASK_CONFIGS: dict[str, str] = {
+    "text": "text",
+    "speech": "speech",
+    "multimodal": "multimodal",
+    "cross_modal": "multimodal",
+    "hotline_binary": "speech",
+    "hotline_multilabel": "speech",
+}
+
+
+@dataclass
+class BenchmarkConfig:
+    """One benchmark: tasks × models × label budgets × seeds.
+
+    Args:
+        name: a label for the output (``demo``, ``sentiv`` or your own).
+        dataset: a dataset folder (Hub-ready layout) or Hub id; ``None`` means the bundled demo corpus.
+        dataset_revision: Hub revision of ``dataset``.
+        tasks: task ids, any of `TASKS`.
+        models: ``tiny``, ``baseline:tfidf-logreg``, ``baseline:mfcc-logreg``, or checkpoint ids/folders written as
+            ``text:<id>`` / ``speech:<id>`` (a bare id is inspected to find its modality).
+        budgets: label budgets as fractions of the train split, nested per seed.
+        seeds: the seeds (an int ``n`` means ``0..n-1``).
+        epochs: epochs of every trained head (frozen mode) or model (fine-tune mode).
+        encoder: ``frozen`` (cached features + heads), ``finetune`` or ``lora`` (`SentiVTrainer` per run).
+        out: output folder (results.jsonl, tables, plots, submission).
+        cache_dir: feature cache folder; default ``OUT/cache``.
+        batch_size, learning_rate: head / model training.
+        max_seconds: audio crop length (preprocessing, part of the cache fingerprint).
+        text_max_length: tokenizer truncation length.
+        fusion: fusion strategies reported side by side on ``multimodal``.
+        configs: dataset config per task, overriding `DEFAULT_TASK_CONFIGS`.
+        cross_dataset: ``{"train": {"dataset": ..., "config": ...}, "test": {"dataset": ..., "config": ...}}``.
+        hotline_folds: folds of the grouped (speaker-disjoint) cross-validation of the hotline tasks.
+        model_revisions: ``{model id: revision}`` for checkpoint ids.
+        word_segmenter: ``pyvi`` to word-segment Vietnamese text before a PhoBERT tokenizer; ``None`` otherwise.
+
+    Example:
+        >>> cfg = BenchmarkConfig.from_preset("demo").with_overrides(budgets=[0.1, 1.0], seeds=2)
+        >>> cfg.seeds
+        [0, 1]
+    """
+
+    name: str = "custom"
+    dataset: str | None = None
+    dataset_revision: str | None = None
+    tasks: list[str] = field(default_factory=lambda: ["text", "speech", "multimodal"])
+    models: list[str] = field(default_factory=lambda: ["tiny", "baseline:tfidf-logreg", "baseline:mfcc-logreg"])
+    budgets: list[float] = field(default_factory=lambda: list(DEFAULT_BUDGETS))
+    seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
+    epochs: int = 30
+    encoder: str = "frozen"
+    out: str = "sentiv-benchmark-output"
+    cache_dir: str | None = None
+    batch_size: int = 32
+    learning_rate: float = 3e-3
+    max_seconds: float = 8.0
+    text_max_length: int = 128
+    fusion: list[str] = field(default_factory=lambda: list(FUSION_STRATEGIES))
+    configs: dict[str, str] = field(default_factory=dict)
+    cross_dataset: dict[str, Any] | None = None
+    hotline_folds: int = 5
+    model_revisions: dict[str, str] = field(default_factory=dict)
+    word_segmenter: str | None = None
+
+    def __post_init__(self) -> None:
+        self.tasks = _as_list(self.tasks, "tasks")
+        self.models = _as_list(self.models, "models")
+        self.fusion = _as_list(self.fusion, "fusion")
+        self.budgets = [float(b) for b in _as_list(self.budgets, "budgets")]
+        if isinstance(self.seeds, int | str) and str(self.seeds).strip().isdigit() and "," not in str(self.seeds):
+            self.seeds = list(range(int(self.seeds)))
+        else:
+            self.seeds = [int(s) for s in _as_list(self.seeds, "seeds")]
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise `ValueError` naming the field and the allowed values when a value is out of range."""
+        unknown = [t for t in self.tasks if t not in TASKS]
+        if unknown:
+            raise ValueError(f"Unknown task(s) {unknown} in 'tasks'; choose from {list(TASKS)}.")
+        if not self.tasks:
+            raise ValueError("'tasks' is empty; name at least one of " + ", ".join(TASKS))
+        if not self.models:
+            raise ValueError("'models' is empty; for example: tiny, baseline:tfidf-logreg, baseline:mfcc-logreg.")
+        bad = [b for b in self.budgets if not 0.0 < b <= 1.0]
+        if bad or not self.budgets:
+            raise ValueError(f"'budgets' must be fractions in (0, 1], e.g. 0.01,0.1,1.0; got {self.budgets}.")
+        if not self.seeds or len(set(self.seeds)) != len(self.seeds):
+            raise ValueError(f"'seeds' must be distinct integers (or a count); got {self.seeds}.")
+        if self.encoder not in ENCODER_MODES:
+            raise ValueError(f"'encoder' must be one of {list(ENCODER_MODES)}; got {self.encoder!r}.")
+        bad_fusion = [f for f in self.fusion if f not in FUSION_STRATEGIES]
+        if bad_fusion:
+            raise ValueError(f"Unknown fusion strategies {bad_fusion}; choose from {list(FUSION_STRATEGIES)}.")
+        if self.epochs < 1:
+            raise ValueError(f"'epochs' must be >= 1; got {self.epochs}.")
+        if "cross_dataset" in self.tasks:
+            cd = self.cross_dataset or {}
+            if not all(isinstance(cd.get(k), dict) and cd[k].get("config") for k in ("train", "test")):
+                raise ValueError(
+                    "Task 'cross_dataset' needs 'cross_dataset: {train: {dataset: DIR, config: NAME}, "
+                    "test: {dataset: DIR, config: NAME}}' in the config file."
+                )
+        self.budgets = sorted(self.budgets)
+
+    # --- construction -------------------------------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, values: dict[str, Any], *, source: str = "config") -> BenchmarkConfig:
+        """Build a config from a mapping, rejecting unknown keys with the list of known ones."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"Unknown field(s) {unknown} in {source}; known fields are {sorted(known)}.")
+        return cls(**values)
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> BenchmarkConfig:
+        """Load a YAML config file (same fields as the dataclass).
+
+        Example:
+            >>> cfg = BenchmarkConfig.from_yaml("my_benchmark.yaml")  # doctest: +SKIP
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"Benchmark config file {path} does not exist.")
+        values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(values, dict):
+            raise ValueError(f"{path} must hold a YAML mapping of config fields, got {type(values).__name__}.")
+        return cls.from_dict(values, source=str(path))
+
+    @classmethod
+    def from_preset(cls, name: str) -> BenchmarkConfig:
+        """Load a bundled preset (``demo`` or ``sentiv``)."""
+        path = PRESETS_DIR / f"{name}.yaml"
+        if not path.is_file():
+            available = sorted(p.stem for p in PRESETS_DIR.glob("*.yaml"))
+            raise ValueError(f"Unknown preset {name!r}; available presets: {available}.")
+        return cls.from_yaml(path)
+
+    def with_overrides(self, **overrides: Any) -> BenchmarkConfig:
+        """Return a copy with the non-``None`` fields of ``overrides`` replaced (command-line flags)."""
+        values = self.to_dict()
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return type(self).from_dict(values, source="overrides")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    # --- derived values -----------------------------------------------------------------------------------------
+    @property
+    def out_dir(self) -> Path:
+        return Path(self.out)
+
+    @property
+    def cache_path(self) -> Path:
+        return Path(self.cache_dir) if self.cache_dir else self.out_dir / "cache"
+
+    def task_config(self, task: str) -> str:
+        """Dataset config that ``task`` reads."""
+        return self.configs.get(task, DEFAULT_TASK_CONFIGS.get(task, task))
+
+    def protocol_hash(self) -> str:
+        """Hash of the fields that change a run's result; part of every run key, so changing them re-runs."""
+        keys = ("dataset", "dataset_revision", "epochs", "encoder", "batch_size", "learning_rate", "max_seconds")
+        keys += ("text_max_length", "configs", "cross_dataset", "hotline_folds", "model_revisions", "word_segmenter")
+        payload = json.dumps({k: getattr(self, k) for k in keys}, sort_keys=True, default=str)
+        return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+
+def _as_list(value: Any, name: str) -> list:
+    """Accept a list or a comma-separated string (command-line flags)."""
+    if value is None:
+        raise ValueError(f"'{name}' must not be empty.")
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, list | tuple):
+        return list(value)
+    return [value]

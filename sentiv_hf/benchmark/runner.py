@@ -1,0 +1,327 @@
+"""The protocol loop: tasks × models × label budgets × seeds, resumable through `ResultsStore`.
+
+Example:
+    >>> from sentiv_hf.benchmark import BenchmarkConfig, BenchmarkRunner
+    >>> runner = BenchmarkRunner(BenchmarkConfig.from_preset("demo").with_overrides(out="demo-out"))  # doctest: +SKIP
+    >>> records = runner.run()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from importlib import metadata
+
+import torch
+
+from .cache import FeatureCache
+from .config import BenchmarkConfig
+from .features import FeatureProvider, ModelSpec, parse_model
+from .learners import Fitted, fit_learner
+from .sources import Split, load_task_splits, resolve_dataset
+from .store import ResultsStore
+from .tasks import TASK_FUNCTIONS, Outcome, evaluate_outcome, headline_metric, ids_hash
+
+logger = logging.getLogger(__name__)
+
+#: Test hook: exit the process (no clean-up, like a kill) after this many runs were stored.
+STOP_AFTER_ENV = "SENTIV_BENCHMARK_STOP_AFTER"
+VERSION_PACKAGES = ("sentiv-hf", "torch", "torchaudio", "transformers", "datasets", "scikit-learn", "numpy")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One (task, model, budget, seed) run; multimodal runs also name the fused pair and the fusion strategy."""
+
+    task: str
+    model: str
+    budget: float
+    seed: int
+    variant: str | None = None
+    text_model: str | None = None
+    speech_model: str | None = None
+
+    def key(self, protocol: str) -> str:
+        return f"{self.task}|{self.model}|{self.budget:g}|{self.seed}|{protocol}"
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the packages that decide a result (recorded in every results line)."""
+    versions = {"python": platform.python_version()}
+    for name in VERSION_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def fusion_pairs(models: list[ModelSpec]) -> list[tuple[str, ModelSpec, ModelSpec]]:
+    """Text/speech model pairs fused on the multimodal task: ``tiny``+``tiny``, the two baselines, and the i-th text
+    checkpoint with the i-th speech checkpoint.
+
+    Example:
+        >>> [name for name, _, _ in fusion_pairs([parse_model(m) for m in ["tiny", "baseline:tfidf-logreg",
+        ...                                                                  "baseline:mfcc-logreg"]])]
+        ['tiny', 'baseline:tfidf+mfcc']
+    """
+    by_kind = {m.kind: m for m in models}
+    pairs = []
+    if "tiny" in by_kind:
+        pairs.append(("tiny", by_kind["tiny"], by_kind["tiny"]))
+    texts = [m for m in models if m.kind == "checkpoint" and "text" in m.modalities]
+    speeches = [m for m in models if m.kind == "checkpoint" and "speech" in m.modalities]
+    pairs += [(f"{t.name}+{s.name}", t, s) for t, s in zip(texts, speeches)]
+    if "tfidf" in by_kind and "mfcc" in by_kind:
+        pairs.append(("baseline:tfidf+mfcc", by_kind["tfidf"], by_kind["mfcc"]))
+    return pairs
+
+
+def summary_line(record: dict) -> str:
+    """The one-line summary printed when a run finishes."""
+    headline, metrics = record["headline_metric"], record["metrics"]
+    accuracy = metrics.get("accuracy", metrics.get("subset_accuracy", float("nan")))
+    return (
+        f"[{record['task']}] {record['model']:<32} budget {record['budget']:>5.0%} seed {record['seed']}: "
+        f"{headline} {metrics[headline]:.3f}  acc {accuracy:.3f}  n_train {record['n_train']:>5}  "
+        f"{record['wall_time_s']:.1f}s"
+    )
+
+
+class BenchmarkRunner:
+    """Runs a `BenchmarkConfig`, storing one line per finished run in ``OUT/results.jsonl``.
+
+    Args:
+        config: the benchmark.
+        progress: show the tqdm bar and the one-line run summaries.
+
+    Example:
+        >>> runner = BenchmarkRunner(BenchmarkConfig(tasks=["text"], models=["baseline:tfidf-logreg"],
+        ...                                          budgets=[0.1, 1.0], seeds=2, out="out"))  # doctest: +SKIP
+        >>> [spec.key(runner.protocol) for spec in runner.plan()][:1]  # doctest: +SKIP
+        ['text|baseline:tfidf-logreg|0.1|0|3f2a...']
+    """
+
+    def __init__(self, config: BenchmarkConfig, *, progress: bool = True) -> None:
+        self.config = config
+        self.progress = progress
+        self.out = config.out_dir
+        self.store = ResultsStore(self.out / "results.jsonl")
+        self.cache = FeatureCache(config.cache_path)
+        self.protocol = config.protocol_hash()
+        self._models = {m: parse_model(m, config.model_revisions) for m in config.models}
+        self._splits: dict[tuple, dict[str, Split]] = {}
+        self._fitted: dict[tuple, tuple[Fitted, list[str], dict[str, Split]]] = {}
+        self._provider: FeatureProvider | None = None
+        self.stop_after = int(os.environ.get(STOP_AFTER_ENV, "0") or 0)
+
+    # --- context used by the task functions ---------------------------------------------------------------------
+    def model(self, name: str) -> ModelSpec:
+        if name not in self._models:
+            self._models[name] = parse_model(name, self.config.model_revisions)
+        return self._models[name]
+
+    def splits(self, config_name: str, *, label_column: str = "label", dataset: str | None = None) -> dict[str, Split]:
+        """The train/validation/test `Split`s of a dataset config (loaded once)."""
+        dataset = self.config.dataset if dataset is None else dataset
+        key = (resolve_dataset(dataset), config_name, label_column)
+        if key not in self._splits:
+            self._splits[key] = load_task_splits(
+                dataset, config_name, revision=self.config.dataset_revision, label_column=label_column
+            )
+        return self._splits[key]
+
+    @property
+    def provider(self) -> FeatureProvider:
+        if self._provider is None:
+            self._provider = FeatureProvider(
+                self.cache,
+                tokenizer_texts=None,
+                max_seconds=self.config.max_seconds,
+                text_max_length=self.config.text_max_length,
+                word_segmenter=self.config.word_segmenter,
+            )
+        return self._provider
+
+    def _tokenizer_texts(self) -> list[str]:
+        # The tiny tokenizer is trained on the text task's train texts, whatever task asks for text features.
+        try:
+            return self.splits(self.config.task_config("text"))["train"].texts
+        except (FileNotFoundError, ValueError):
+            return []
+
+    def inputs(self, model: ModelSpec, modality: str, split: Split):
+        """What ``model`` consumes for ``split``: raw texts (TF-IDF) or cached features."""
+        if model.kind == "tfidf":
+            return split.texts
+        if model.kind == "tiny" and modality == "text" and self.provider.tokenizer_texts is None:
+            self.provider.tokenizer_texts = self._tokenizer_texts() or split.texts
+        return self.provider.features(model, modality, split)
+
+    def train_ids(self, config_name: str, budget: float, seed: int, *, dataset: str | None = None) -> list[str]:
+        """Ids of the nested, stratified budget of a config's train split that a run trains on."""
+        from sentiv_hf.data.budgets import budget_indices
+
+        train = self.splits(config_name, dataset=dataset)["train"]
+        return [train.ids[i] for i in budget_indices(train.labels.tolist(), budget, seed)]
+
+    def fit_on_budget(self, config_name: str, modality: str, model: ModelSpec, spec: RunSpec, *, dataset=None):
+        """Fit ``model`` on the ``spec.budget`` subset of a config's train split (memoised for fusion runs).
+
+        Returns:
+            ``(fitted, train_ids, splits)``.
+        """
+        key = (dataset, config_name, modality, model.name, spec.budget, spec.seed)
+        if key in self._fitted:
+            return self._fitted[key]
+        from sentiv_hf.data.budgets import budget_indices
+
+        splits = self.splits(config_name, dataset=dataset)
+        train, val = splits["train"], splits["validation"]
+        if model.kind != "tfidf" and self.config.encoder != "frozen":
+            raise NotImplementedError(
+                f"encoder: {self.config.encoder} (fine-tuning per run with SentiVTrainer) is not wired into the "
+                "benchmark runner yet; use encoder: frozen."
+            )
+        idx = budget_indices(train.labels.tolist(), spec.budget, spec.seed)
+        x_train = self.inputs(model, modality, train)
+        x_train = [x_train[i] for i in idx] if isinstance(x_train, list) else x_train[idx]
+        fitted = fit_learner(
+            model,
+            x_train,
+            train.labels[idx],
+            self.inputs(model, modality, val),
+            val.labels,
+            num_labels=len(train.label_names),
+            seed=spec.seed,
+            epochs=self.config.epochs,
+            learning_rate=self.config.learning_rate,
+            batch_size=self.config.batch_size,
+        )
+        result = (fitted, [train.ids[i] for i in idx], splits)
+        self._fitted[key] = result
+        return result
+
+    # --- planning -----------------------------------------------------------------------------------------------
+    def _task_models(self, task: str) -> list[RunSpec]:
+        """Model rows of one task (budget and seed left at 0)."""
+        models = list(self._models.values())
+        if task == "multimodal":
+            return [
+                RunSpec(task, f"{name} ({fusion})", 0.0, 0, fusion, t.name, s.name)
+                for name, t, s in fusion_pairs(models)
+                for fusion in self.config.fusion
+            ]
+        if task in ("text", "cross_modal"):
+            modality = "text"
+        elif task == "speech":
+            modality = "speech"
+        elif task == "cross_dataset":
+            src = self.config.cross_dataset["train"]
+            train = self.splits(src["config"], dataset=src.get("dataset", self.config.dataset))["train"]
+            modality = "speech" if train.has_audio else "text"
+        else:
+            from .tasks import HOTLINE_LABEL_COLUMN
+
+            cfg = self.config.task_config(task)
+            split = self.splits(cfg, label_column=HOTLINE_LABEL_COLUMN[task])["train"]
+            modality = "speech" if split.has_audio else "text"
+        return [RunSpec(task, m.name, 0.0, 0) for m in models if modality in m.modalities]
+
+    def plan(self) -> list[RunSpec]:
+        """Every run of the config, in order (task, model, budget, seed)."""
+        runs = []
+        for task in self.config.tasks:
+            rows = self._task_models(task)
+            if not rows:
+                logger.warning("No model in %s applies to task %r; skipping it.", self.config.models, task)
+            for row in rows:
+                for budget in self.config.budgets:
+                    for seed in self.config.seeds:
+                        runs.append(
+                            RunSpec(row.task, row.model, budget, seed, row.variant, row.text_model, row.speech_model)
+                        )
+        return runs
+
+    # --- execution ----------------------------------------------------------------------------------------------
+    def run_one(self, spec: RunSpec) -> dict:
+        """Run one spec and build its results record (not stored)."""
+        start = time.perf_counter()
+        outcome: Outcome = TASK_FUNCTIONS[spec.task](self, spec)
+        metrics, predictions = evaluate_outcome(outcome)
+        dataset = resolve_dataset(self.config.dataset)
+        return {
+            "run_key": spec.key(self.protocol),
+            "task": spec.task,
+            "model": spec.model,
+            "fusion": spec.variant,
+            "text_model": spec.text_model,
+            "speech_model": spec.speech_model,
+            "budget": spec.budget,
+            "seed": spec.seed,
+            "headline_metric": headline_metric(spec.task),
+            "dataset": {
+                "path": dataset,
+                "revision": self.config.dataset_revision,
+                "config": self.config.task_config(spec.task),
+            },
+            "model_revision": self.model(spec.model).revision if spec.task != "multimodal" else None,
+            "label_names": list(outcome.label_names),
+            "n_train": len(outcome.train_ids),
+            "train_ids_sha256": ids_hash(outcome.train_ids),
+            "n_test": len(outcome.ids),
+            "metrics": metrics,
+            "predictions": predictions,
+            "selection": outcome.selection,
+            "extra": outcome.extra,
+            "wall_time_s": round(time.perf_counter() - start, 3),
+            "finished_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "config": self.config.to_dict(),
+            "protocol_hash": self.protocol,
+            "versions": self._versions,
+        }
+
+    def run(self) -> list[dict]:
+        """Run every pending run, append each to the store, and return the records of this config's runs."""
+
+        self._versions = package_versions()
+        plan = self.plan()
+        done = self.store.finished_keys()
+        pending = [s for s in plan if s.key(self.protocol) not in done]
+        logger.info(
+            "%d runs planned, %d already finished, %d to run", len(plan), len(plan) - len(pending), len(pending)
+        )
+        if self.progress and len(plan) != len(pending):
+            print(f"Resuming: {len(plan) - len(pending)} of {len(plan)} runs already in {self.store.path}.")
+        # Heads, baselines and fusion are tiny models: one thread avoids oversubscription on small shared CPUs
+        # (measured ~20x faster for the fusion MLP on 2 busy cores); encoders get all threads back (features.py).
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            self._run_pending(pending)
+        finally:
+            torch.set_num_threads(threads)
+        keys = {s.key(self.protocol) for s in plan}
+        return [r for r in self.store.load() if r["run_key"] in keys]
+
+    def _run_pending(self, pending: list[RunSpec]) -> None:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(pending, desc="benchmark", unit="run", disable=not self.progress, dynamic_ncols=True)
+        stored = 0
+        for spec in bar:
+            bar.set_postfix_str(f"{spec.task} {spec.model} {spec.budget:g} s{spec.seed}", refresh=False)
+            record = self.run_one(spec)
+            self.store.append(record)
+            stored += 1
+            if self.progress:
+                bar.write(summary_line(record))
+            if self.stop_after and stored >= self.stop_after:
+                sys.stdout.flush()
+                os._exit(3)  # simulate a kill between runs (test hook)
+        bar.close()

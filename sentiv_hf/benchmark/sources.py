@@ -1,0 +1,155 @@
+"""Load the splits a benchmark task reads, from a Hub-ready dataset folder or a Hub id.
+
+A folder written by ``sentiv data`` holds ``DIR/<config>/<split>-*.parquet`` whose schema metadata carries the
+``datasets`` features (``ClassLabel``, ``Audio``), so the Parquet files are read directly; anything else goes through
+``datasets.load_dataset``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+SPLITS: tuple[str, ...] = ("train", "validation", "test")
+
+
+def resolve_dataset(dataset: str | None) -> str:
+    """``None`` → the bundled demo corpus folder; anything else unchanged."""
+    if dataset is None:
+        from sentiv_hf.data import demo_path
+
+        return str(demo_path())
+    return str(dataset)
+
+
+@dataclass
+class Split:
+    """One split of one config, with the columns the benchmark needs pulled out once.
+
+    Attributes:
+        ids: stable example ids (the keys of predictions and of the feature cache).
+        labels: ``int`` class ids ``(N,)`` or, for multi-label tasks, a multi-hot ``(N, C)`` matrix.
+        label_names: class names in label-id order.
+        dataset: the underlying ``datasets.Dataset`` (audio is decoded lazily from it).
+        fingerprint: hash of the ids and the source files; part of feature-cache keys.
+    """
+
+    name: str
+    ids: list[str]
+    labels: np.ndarray
+    label_names: list[str]
+    dataset: object
+    fingerprint: str
+    multi_label: bool = False
+    extra: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @cached_property
+    def texts(self) -> list[str]:
+        col = "text" if "text" in self.dataset.column_names else "transcript"
+        if col not in self.dataset.column_names:
+            raise ValueError(f"Split {self.name!r} has no 'text' or 'transcript' column: {self.dataset.column_names}.")
+        return [t or "" for t in self.dataset[col]]
+
+    @cached_property
+    def speaker_ids(self) -> list[str | None]:
+        if "speaker_id" not in self.dataset.column_names:
+            raise ValueError(
+                f"Split {self.name!r} has no 'speaker_id' column (needed for grouped CV): {self.dataset.column_names}."
+            )
+        return list(self.dataset["speaker_id"])
+
+    @property
+    def has_audio(self) -> bool:
+        return "audio" in self.dataset.column_names
+
+
+def _load_raw(dataset: str, config: str, revision: str | None):
+    import datasets
+
+    folder = Path(dataset) / config
+    if folder.is_dir():
+        files = {s: sorted(str(p) for p in folder.glob(f"{s}-*.parquet")) for s in SPLITS}
+        files = {s: f for s, f in files.items() if f}
+        if not files:
+            raise FileNotFoundError(f"{folder} holds no '<split>-*.parquet' files; build it with `sentiv data`.")
+        return datasets.load_dataset("parquet", data_files=files), files
+    if Path(dataset).is_dir():
+        configs = sorted(p.name for p in Path(dataset).iterdir() if p.is_dir() and not p.name.startswith("."))
+        raise FileNotFoundError(f"Dataset folder {dataset} has no config {config!r}; it has {configs}.")
+    return datasets.load_dataset(dataset, config, revision=revision), {}
+
+
+def _hash_files(paths: list[str]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(Path(path).name.encode())
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_task_splits(
+    dataset: str | None,
+    config: str,
+    *,
+    revision: str | None = None,
+    label_column: str = "label",
+    splits: tuple[str, ...] = SPLITS,
+) -> dict[str, Split]:
+    """Load ``train``/``validation``/``test`` of one config.
+
+    Args:
+        dataset: folder or Hub id (``None``: the demo corpus).
+        config: dataset config (``text``, ``speech``, ``multimodal``, ...).
+        label_column: ``label`` (single-label), ``binary_label`` or ``labels`` (multi-label ``Sequence``).
+
+    Example:
+        >>> splits = load_task_splits(None, "text")  # doctest: +SKIP
+        >>> splits["train"].label_names[:2]  # doctest: +SKIP
+        ['Anger', 'Disgust']
+    """
+    import datasets
+
+    dataset = resolve_dataset(dataset)
+    raw, files = _load_raw(dataset, config, revision)
+    out: dict[str, Split] = {}
+    for name in splits:
+        if name not in raw:
+            raise ValueError(f"Dataset {dataset} config {config!r} has no {name!r} split; it has {list(raw)}.")
+        ds = raw[name]
+        if label_column not in ds.column_names:
+            raise ValueError(
+                f"Dataset {dataset} config {config!r} split {name!r} has no column {label_column!r}; "
+                f"it has {ds.column_names}. Multi-label hotline data needs `sentiv data build-speech --multi-label`."
+            )
+        if "id" not in ds.column_names:
+            raise ValueError(f"Dataset {dataset} config {config!r} split {name!r} has no 'id' column.")
+        feature = ds.features[label_column]
+        multi = isinstance(feature, datasets.Sequence | list)
+        inner = (feature.feature if isinstance(feature, datasets.Sequence) else feature[0]) if multi else feature
+        if not isinstance(inner, datasets.ClassLabel):
+            raise ValueError(f"Column {label_column!r} of {config}/{name} must be a ClassLabel, got {inner}.")
+        names = list(inner.names)
+        raw_labels = ds[label_column]
+        if multi:
+            labels = np.zeros((len(ds), len(names)), dtype=np.int64)
+            for i, row in enumerate(raw_labels):
+                labels[i, list(row)] = 1
+        else:
+            labels = np.asarray(raw_labels, dtype=np.int64)
+        ids = [str(x) for x in ds["id"]]
+        digest = hashlib.sha256("\n".join(ids).encode())
+        digest.update((_hash_files(files[name]) if files else f"{dataset}@{revision}:{ds._fingerprint}").encode())
+        out[name] = Split(name, ids, labels, names, ds, digest.hexdigest()[:16], multi_label=multi)
+    return out

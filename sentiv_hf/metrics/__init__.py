@@ -1,0 +1,179 @@
+"""SentiV metrics: the local ``sentiv_emotion`` evaluate module and helpers for the Trainer and the benchmark.
+
+The metric code lives in ``sentiv_emotion/sentiv_emotion.py`` so that ``evaluate.load(<that folder>)`` works offline
+(``evaluate.load("f1")`` needs the Hub). The helpers here call the same functions directly, without evaluate's
+Arrow cache, so ``compute_classification_metrics`` and ``load_metric().compute`` agree exactly.
+
+Example:
+    >>> from sentiv_hf.metrics import compute_classification_metrics, make_compute_metrics
+    >>> compute_classification_metrics([0, 1], [0, 0], label_names=["Anger", "Joy"])["accuracy"]
+    0.5
+    >>> compute_metrics = make_compute_metrics(["Anger", "Joy"])  # Trainer(compute_metrics=...)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .sentiv_emotion.sentiv_emotion import (
+    CONFIG_NAMES,
+    classification_metrics,
+    expected_calibration_error,
+    multilabel_metrics,
+)
+
+logger = logging.getLogger(__name__)
+
+METRIC_PATH = Path(__file__).resolve().parent / "sentiv_emotion"
+
+__all__ = [
+    "CONFIG_NAMES",
+    "METRIC_PATH",
+    "compute_classification_metrics",
+    "compute_multilabel_metrics",
+    "expected_calibration_error",
+    "load_metric",
+    "make_compute_metrics",
+    "softmax",
+]
+
+
+def load_metric(config_name: str = "default", **kwargs):
+    """Load the local ``sentiv_emotion`` module with ``evaluate.load`` (no network needed).
+
+    Args:
+        config_name: ``"default"`` (single-label) or ``"multilabel"``.
+        **kwargs: Passed to ``evaluate.load``, e.g. ``label_names=[...]``, ``threshold=0.5``, ``n_bins=15``,
+            ``experiment_id`` or ``num_process``/``process_id`` for distributed evaluation.
+
+    Example:
+        >>> metric = load_metric(label_names=["Anger", "Joy"])
+        >>> metric.compute(predictions=[0, 1], references=[0, 1])["macro_f1"]
+        1.0
+    """
+    import evaluate
+
+    if config_name not in CONFIG_NAMES:
+        raise ValueError(f"Unknown sentiv_emotion config {config_name!r}; expected one of {', '.join(CONFIG_NAMES)}.")
+    return evaluate.load(str(METRIC_PATH), config_name, **kwargs)
+
+
+def compute_classification_metrics(
+    predictions: Sequence[int] | np.ndarray,
+    references: Sequence[int] | np.ndarray,
+    *,
+    label_names: Sequence[str] | None,
+    probabilities: np.ndarray | None = None,
+    n_bins: int = 15,
+) -> dict:
+    """Single-label metrics: ``accuracy``, ``macro_f1``, ``weighted_f1``, ``micro_f1``, ``precision_macro``,
+    ``recall_macro``, ``uar``, ``f1_<Label>``, ``confusion_matrix`` and ``ece`` (when ``probabilities`` is given).
+
+    Args:
+        predictions: ``(N,)`` predicted class ids.
+        references: ``(N,)`` true class ids.
+        label_names: Class names by id (e.g. ``config.id2label`` values); None names them ``"0"``, ``"1"``, ...
+        probabilities: Optional ``(N, num_classes)`` probabilities for the expected calibration error.
+        n_bins: ECE bins.
+
+    Example:
+        >>> compute_classification_metrics([1, 1], [0, 1], label_names=["Anger", "Joy"])["uar"]
+        0.5
+    """
+    return classification_metrics(
+        predictions, references, label_names=label_names, probabilities=probabilities, n_bins=n_bins
+    )
+
+
+def compute_multilabel_metrics(
+    predictions: np.ndarray,
+    references: np.ndarray,
+    *,
+    label_names: Sequence[str] | None,
+    threshold: float = 0.5,
+) -> dict:
+    """Multi-label metrics at ``threshold``: ``micro_f1``, ``macro_f1``, ``weighted_f1``, ``samples_f1``,
+    ``precision_macro``, ``recall_macro``, ``uar``, ``subset_accuracy``, ``hamming_loss`` and ``f1_<Label>``.
+
+    Args:
+        predictions: ``(N, num_classes)`` probabilities (or 0/1); values ``>= threshold`` are positive.
+        references: ``(N, num_classes)`` multi-hot targets.
+        label_names: Class names by column.
+        threshold: Decision threshold.
+
+    Example:
+        >>> compute_multilabel_metrics([[0.9, 0.1]], [[1, 0]], label_names=["Anger", "Joy"])["f1_Anger"]
+        1.0
+    """
+    return multilabel_metrics(predictions, references, label_names=label_names, threshold=threshold)
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax in float64 (stable).
+
+    Example:
+        >>> softmax(np.array([[0.0, 0.0]])).tolist()
+        [[0.5, 0.5]]
+    """
+    logits = np.asarray(logits, dtype=np.float64)
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=-1, keepdims=True)
+
+
+def _first(array):
+    # Models returning extra outputs (hidden states, embeddings) make the Trainer hand over a tuple; logits come first.
+    return array[0] if isinstance(array, (tuple, list)) else array
+
+
+def make_compute_metrics(
+    label_names: Sequence[str] | None,
+    multi_label: bool = False,
+    threshold: float = 0.5,
+    include_confusion_matrix: bool = False,
+    n_bins: int = 15,
+) -> Callable:
+    """Build a ``compute_metrics`` function for ``transformers.Trainer``.
+
+    The returned function takes an ``EvalPrediction`` whose predictions are logits and returns flat floats, so
+    ``metric_for_best_model="macro_f1"`` works (the Trainer prefixes ``eval_``). Single-label: argmax predictions,
+    ``ece`` from the softmax; rows labelled -100 (padding) are dropped. Multi-label: sigmoid probabilities at
+    ``threshold``.
+
+    Args:
+        label_names: Class names by id (e.g. ``[model.config.id2label[i] for i in range(num_labels)]``).
+        multi_label: Multi-hot targets and sigmoid outputs.
+        threshold: Multi-label decision threshold.
+        include_confusion_matrix: Also return ``confusion_matrix`` (a list of lists; loggers that expect scalars
+            such as TensorBoard skip it), off by default.
+        n_bins: ECE bins.
+
+    Example:
+        >>> from transformers import EvalPrediction
+        >>> fn = make_compute_metrics(["Anger", "Joy"])
+        >>> fn(EvalPrediction(predictions=np.array([[2.0, 0.0]]), label_ids=np.array([0])))["macro_f1"]
+        1.0
+    """
+    names = list(label_names) if label_names is not None else None
+
+    def compute_metrics(eval_pred) -> dict[str, float]:
+        logits = np.asarray(_first(eval_pred.predictions), dtype=np.float64)
+        labels = np.asarray(_first(eval_pred.label_ids))
+        if multi_label:
+            probs = 1.0 / (1.0 + np.exp(-logits))
+            return compute_multilabel_metrics(probs, labels, label_names=names, threshold=threshold)
+        labels = labels.reshape(-1)
+        keep = labels != -100
+        logits, labels = logits[keep], labels[keep]
+        metrics = compute_classification_metrics(
+            logits.argmax(axis=-1), labels, label_names=names, probabilities=softmax(logits), n_bins=n_bins
+        )
+        if not include_confusion_matrix:
+            metrics.pop("confusion_matrix")
+        return metrics
+
+    return compute_metrics

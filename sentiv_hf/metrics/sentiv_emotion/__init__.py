@@ -1,0 +1,1 @@
+"""The ``sentiv_emotion`` evaluate module; load it with ``sentiv_hf.metrics.load_metric()``."""

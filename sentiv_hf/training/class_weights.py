@@ -1,0 +1,126 @@
+"""Per-class weights from training-label counts, for weighted losses and weighted sampling.
+
+Compute them from the **training split only**; the weights are mean-normalised so that they average to 1 over all
+``num_classes`` classes, which keeps the loss scale comparable to unweighted cross-entropy.
+
+Example:
+    >>> from sentiv_hf.training.class_weights import compute_class_weights
+    >>> compute_class_weights([0, 0, 0, 1], num_classes=2, scheme="inverse").tolist()
+    [0.5, 1.5]
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+logger = logging.getLogger(__name__)
+
+WEIGHTING_SCHEMES = ("none", "inverse", "sqrt_inverse", "effective_number")
+IGNORE_INDEX = -100
+
+
+def class_counts(labels: Sequence[int] | np.ndarray | torch.Tensor, num_classes: int) -> np.ndarray:
+    """Count examples per class.
+
+    Args:
+        labels: Single-label class ids of shape ``(N,)`` (entries equal to -100 are skipped), or a multi-hot matrix
+            of shape ``(N, num_classes)`` whose column sums are the counts.
+        num_classes: Number of classes.
+
+    Returns:
+        ``int64`` array of shape ``(num_classes,)``.
+
+    Example:
+        >>> class_counts([0, 2, 2], 3).tolist()
+        [1, 0, 2]
+    """
+    if num_classes < 1:
+        raise ValueError(f"`num_classes` must be >= 1, got {num_classes}.")
+    array = labels.detach().cpu().numpy() if isinstance(labels, torch.Tensor) else np.asarray(labels)
+    if array.ndim == 2:
+        if array.shape[1] != num_classes:
+            raise ValueError(
+                f"Multi-hot labels have {array.shape[1]} columns but num_classes={num_classes}; "
+                "pass one column per class."
+            )
+        if not np.isin(array, (0, 1)).all():
+            raise ValueError("Multi-hot labels must contain only 0 and 1.")
+        return array.astype(np.int64).sum(axis=0)
+    if array.ndim != 1:
+        raise ValueError(f"Labels must be 1-D class ids or a 2-D multi-hot matrix, got shape {array.shape}.")
+    if array.size and not np.issubdtype(array.dtype, np.integer):
+        if not np.all(np.mod(array, 1) == 0):
+            raise ValueError(f"Single-label class ids must be integers, got dtype {array.dtype}.")
+        array = array.astype(np.int64)
+    array = array[array != IGNORE_INDEX]
+    bad = array[(array < 0) | (array >= num_classes)]
+    if bad.size:
+        raise ValueError(
+            f"Label id {int(bad[0])} is outside [0, {num_classes}); check num_classes or the label column."
+        )
+    return np.bincount(array.astype(np.int64), minlength=num_classes)
+
+
+def compute_class_weights(
+    labels: Sequence[int] | np.ndarray | torch.Tensor,
+    num_classes: int,
+    scheme: str = "none",
+    beta: float = 0.999,
+) -> torch.Tensor:
+    """Per-class weights, mean-normalised to 1.
+
+    Schemes (``n_c`` = training examples of class ``c``; for multi-hot labels, examples where ``c`` is positive):
+
+    - ``"none"``: all ones.
+    - ``"inverse"``: proportional to ``1 / n_c``.
+    - ``"sqrt_inverse"``: proportional to ``1 / sqrt(n_c)``.
+    - ``"effective_number"``: proportional to ``(1 - beta) / (1 - beta ** n_c)`` (Cui et al., 2019).
+
+    A class absent from the training labels (``n_c = 0``) would get an infinite weight. It instead gets the largest
+    weight among the classes that are present (it is treated like the rarest seen class), and a warning is logged.
+    If no class is present at all, every weight is 1.
+
+    Args:
+        labels: ``(N,)`` class ids or an ``(N, num_classes)`` multi-hot matrix (training split only).
+        num_classes: Number of classes.
+        scheme: One of ``none``, ``inverse``, ``sqrt_inverse``, ``effective_number``.
+        beta: Hyperparameter of ``effective_number``, in ``[0, 1)``.
+
+    Returns:
+        ``float32`` tensor of shape ``(num_classes,)`` whose mean is 1.
+
+    Example:
+        >>> compute_class_weights([0, 0, 0, 1], 2, "inverse").tolist()
+        [0.5, 1.5]
+    """
+    if scheme not in WEIGHTING_SCHEMES:
+        raise ValueError(f"Unknown class weighting scheme {scheme!r}; expected one of {', '.join(WEIGHTING_SCHEMES)}.")
+    if not 0.0 <= beta < 1.0:
+        raise ValueError(f"`beta` must be in [0, 1) for the effective-number scheme, got {beta}.")
+    counts = class_counts(labels, num_classes).astype(np.float64)
+    if scheme == "none":
+        return torch.ones(num_classes, dtype=torch.float32)
+    present = counts > 0
+    if not present.any():
+        logger.warning("No labelled examples to compute class weights from; using uniform weights.")
+        return torch.ones(num_classes, dtype=torch.float32)
+    raw = np.zeros(num_classes, dtype=np.float64)
+    n = counts[present]
+    if scheme == "inverse":
+        raw[present] = 1.0 / n
+    elif scheme == "sqrt_inverse":
+        raw[present] = 1.0 / np.sqrt(n)
+    else:
+        raw[present] = (1.0 - beta) / (1.0 - np.power(beta, n))
+    if not present.all():
+        missing = np.flatnonzero(~present).tolist()
+        logger.warning(
+            "Classes %s have no training examples; giving them the largest weight among present classes.", missing
+        )
+        raw[~present] = raw[present].max()
+    weights = raw * num_classes / raw.sum()
+    return torch.tensor(weights, dtype=torch.float32)

@@ -1,0 +1,315 @@
+"""`SentiVTrainer`: a `transformers.Trainer` with the SentiV losses, class weights, weighted sampling and model card.
+
+* The loss comes from `sentiv_hf.training.losses.build_loss` (``--loss``), with class weights computed from the
+  **training split only** (``--class_weighting``). The weights and loss settings are written into ``model.config``
+  (``class_weights``, ``sentiv_training``) so that they are saved with every checkpoint, and they are logged.
+* ``--sampler weighted|oversample`` replaces the random sampler with `EpochSeededWeightedSampler`: every rank draws
+  the same seeded sample each epoch and accelerate shards its batches across ranks, so the ranks stay disjoint.
+* `create_model_card` renders the SentiV card (`sentiv_hf.training.model_card`) instead of the generic one, so
+  ``push_to_hub`` uploads it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import SequentialSampler
+from transformers import Trainer
+from transformers.modeling_outputs import SequenceClassifierOutput
+from transformers.trainer_pt_utils import LengthGroupedSampler
+
+from .model_card import SentiVModelCardCallback, SentiVModelCardData
+from .training_args import ClassWeighting, LossType, SamplerType, SentiVTrainingArguments
+
+logger = logging.getLogger(__name__)
+
+LABEL_COLUMNS = ("label", "labels")
+
+
+def dataset_labels(dataset: Any, label_column: str | None = None) -> tuple[str, list] | None:
+    """Read the label column of a `datasets.Dataset` without running its transform (audio is not decoded).
+
+    Returns ``(column_name, values)`` or ``None`` when the dataset has no label column.
+
+    Example:
+        >>> from datasets import Dataset
+        >>> dataset_labels(Dataset.from_dict({"label": [0, 1, 1]}))
+        ('label', [0, 1, 1])
+    """
+    column_names = getattr(dataset, "column_names", None)
+    if column_names is None:
+        return None
+    candidates = [label_column] if label_column else list(LABEL_COLUMNS)
+    for name in candidates:
+        if name in column_names:
+            # with_format(None) drops a set_transform (e.g. the audio preprocessor), so only the labels are read.
+            return name, list(dataset.with_format(None)[name])
+    return None
+
+
+def _multi_hot(rows: list, num_classes: int) -> np.ndarray:
+    matrix = np.zeros((len(rows), num_classes), dtype=np.float32)
+    for i, row in enumerate(rows):
+        matrix[i, list(row)] = 1.0
+    return matrix
+
+
+class SentiVTrainer(Trainer):
+    """A `Trainer` whose loss, class weights and sampler follow `SentiVTrainingArguments`.
+
+    Args:
+        model / args / train_dataset / eval_dataset / ...: as for `transformers.Trainer`.
+        card_data: a `SentiVModelCardData` to fill and render; one is created when not given.
+        label_column: the training split's label column (default: ``label``, else ``labels`` for multi-label).
+
+    Example:
+        >>> args = SentiVTrainingArguments(output_dir="out", loss="focal", class_weighting="inverse", max_steps=5)
+        >>> trainer = SentiVTrainer(model=model, args=args, train_dataset=train, eval_dataset=val)  # doctest: +SKIP
+        >>> trainer.train()  # doctest: +SKIP
+    """
+
+    # Our losses are per-batch means, so the Trainer must still divide them by the gradient-accumulation steps.
+    loss_is_scaled_for_ga = False
+
+    def __init__(
+        self,
+        *args: Any,
+        card_data: SentiVModelCardData | None = None,
+        label_column: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if not isinstance(self.args, SentiVTrainingArguments):
+            raise TypeError(
+                f"SentiVTrainer needs SentiVTrainingArguments, got {type(self.args).__name__}; build the arguments "
+                "with sentiv_hf.training.SentiVTrainingArguments(...)."
+            )
+        self.label_column = label_column
+        self.card_data = card_data if card_data is not None else SentiVModelCardData()
+        self.add_callback(SentiVModelCardCallback(self.card_data))
+        self.class_counts: np.ndarray | None = None
+        self.class_weights: torch.Tensor | None = None
+        self._train_labels: list | None = None
+        self._setup_class_weights()
+        self.loss_fn = self._build_loss()
+        self._record_training_config()
+
+    # ---- class weights and loss ----
+    @property
+    def num_labels(self) -> int:
+        return int(self.model.config.num_labels)
+
+    @property
+    def is_multi_label(self) -> bool:
+        return self.args.loss == LossType.BCE
+
+    def _setup_class_weights(self) -> None:
+        """Count the training split's labels and turn them into weights (training split only, never eval/test)."""
+        from .class_weights import class_counts, compute_class_weights
+
+        found = dataset_labels(self.train_dataset, self.label_column)
+        if found is None:
+            if self.train_dataset is not None:
+                logger.warning("The training dataset has no 'label'/'labels' column: no class weights are computed.")
+            stored = getattr(self.model.config, "class_weights", None)
+            if stored is not None and self.args.uses_class_weights:
+                # Evaluating a saved checkpoint: reuse the weights it was trained with for a comparable eval loss.
+                self.class_weights = torch.tensor(stored, dtype=torch.float32)
+            return
+        self.label_column, labels = found
+        labels_array = _multi_hot(labels, self.num_labels) if self.is_multi_label else np.asarray(labels)
+        if not self.is_multi_label and labels_array.ndim != 1:
+            raise ValueError(
+                f"Column {self.label_column!r} holds several labels per row; train it with --loss bce (multi-label)."
+            )
+        self._train_labels = labels_array
+        self.class_counts = class_counts(labels_array, self.num_labels)
+        scheme = self.args.class_weighting.value
+        self.class_weights = compute_class_weights(
+            labels_array, self.num_labels, scheme=scheme, beta=self.args.class_weight_beta
+        ).float()
+        names = self._label_names()
+        logger.info(
+            "Class weights (%s, from %d training rows): %s",
+            scheme,
+            len(labels),
+            ", ".join(
+                f"{n}={w:.4f} (n={c})" for n, w, c in zip(names, self.class_weights.tolist(), self.class_counts)
+            ),
+        )
+
+    def _build_loss(self) -> nn.Module:
+        from .losses import build_loss
+
+        weights = self.class_weights if self.args.uses_class_weights and self.args.loss != LossType.CE else None
+        if self.args.loss == LossType.CE and self.args.class_weighting != ClassWeighting.NONE:
+            logger.warning(
+                "loss='ce' does not use class weights (class_weighting=%r); use loss='weighted_ce' or 'focal'.",
+                self.args.class_weighting.value,
+            )
+        return build_loss(self.args.loss.value, class_weights=weights, gamma=self.args.focal_gamma)
+
+    def _label_names(self) -> list[str]:
+        id2label = getattr(self.model.config, "id2label", None) or {}
+        return [str(id2label.get(i, i)) for i in range(self.num_labels)]
+
+    def _record_training_config(self) -> None:
+        """Write the loss settings and class weights into model.config (saved with checkpoints) and the card."""
+        config = self.model.config
+        record = self.args.sentiv_loss_config()
+        if self.class_counts is not None:
+            record["train_class_counts"] = [int(c) for c in self.class_counts]
+        config.sentiv_training = record
+        if self.class_weights is not None and self.args.class_weighting != ClassWeighting.NONE:
+            config.class_weights = [round(float(w), 6) for w in self.class_weights]
+        card = self.card_data
+        card.labels = card.labels or self._label_names()
+        loss_config = dict(getattr(self.loss_fn, "get_config_dict", dict)())
+        loss_config.pop("weight", None)
+        loss_config.pop("pos_weight", None)
+        card.loss = {"name": self.args.loss.value, "params": loss_config}
+        card.class_weighting = self.args.class_weighting.value
+        card.class_weight_beta = self.args.class_weight_beta
+        card.sampler = self.args.sampler.value
+        if self.class_weights is not None:
+            card.set_class_weights(self.class_weights.tolist(), self.class_counts)
+        citation = getattr(self.loss_fn, "citation", None)
+        if citation and self.args.loss != LossType.CE and citation not in card.citations:
+            card.citations.append(citation)
+
+    def compute_loss(
+        self,
+        model: nn.Module,
+        inputs: dict[str, torch.Tensor | Any],
+        return_outputs: bool = False,
+        num_items_in_batch: torch.Tensor | int | None = None,
+    ) -> torch.Tensor | tuple[torch.Tensor, Any]:
+        """Run the model without labels and apply the configured loss to its logits.
+
+        ``num_items_in_batch`` is accepted for the Trainer's signature; the losses are per-batch means and
+        `loss_is_scaled_for_ga` tells the Trainer to scale them for gradient accumulation.
+        """
+        inputs = dict(inputs)
+        labels = inputs.pop("labels", None)
+        if labels is None:
+            labels = inputs.pop("label", None)
+        outputs = model(**inputs)
+        logits = outputs["logits"] if isinstance(outputs, dict) else outputs[0]
+        if labels is None:
+            raise ValueError(
+                f"The batch has no 'labels'; it has {sorted(inputs)}. Keep the label column in the dataset "
+                "(remove_unused_columns must not drop it) or rename it to 'label'/'labels'."
+            )
+        if self.loss_fn is not None:
+            self.loss_fn.to(logits.device)
+        if self.is_multi_label:
+            labels = labels.to(logits.dtype)
+        loss = self.loss_fn(logits.float(), labels)
+        if not return_outputs:
+            return loss
+        # Only the (fused) logits go to compute_metrics: the extra outputs (embeddings, per-modality logits,
+        # modality names) would otherwise be concatenated into the predictions tuple.
+        return loss, SequenceClassifierOutput(loss=loss, logits=logits)
+
+    # ---- sampling ----
+    def _get_train_sampler(self, train_dataset=None) -> torch.utils.data.Sampler | None:
+        """`EpochSeededWeightedSampler`/`EpochSeededOversampler` for ``--sampler weighted|oversample``; for
+        ``random`` the Trainer's own sampler (with ``group_by_length`` lengths read without the audio transform)."""
+        if train_dataset is None:
+            train_dataset = self.train_dataset
+        if self.args.sampler == SamplerType.RANDOM:
+            lengths = self._lengths(train_dataset)
+            if lengths is not None:
+                return LengthGroupedSampler(
+                    self.args.train_batch_size * self.args.gradient_accumulation_steps,
+                    dataset=train_dataset,
+                    lengths=lengths,
+                )
+            return super()._get_train_sampler(train_dataset)
+        from .samplers import build_train_sampler
+
+        if train_dataset is not self.train_dataset:
+            found = dataset_labels(train_dataset, self.label_column)
+            labels = found[1] if found else None
+        else:
+            labels = self._train_labels
+        if labels is None:
+            raise ValueError(
+                f"sampler={self.args.sampler.value!r} needs the training split's labels, but the dataset has no "
+                "'label'/'labels' column; use --sampler random."
+            )
+        labels = np.asarray(labels)
+        if self.is_multi_label and len(labels) and not isinstance(labels[0], np.ndarray):
+            labels = _multi_hot(list(labels), self.num_labels)
+        scheme = self.args.class_weighting.value
+        seed = self.args.data_seed if self.args.data_seed is not None else self.args.seed
+        sampler = build_train_sampler(
+            self.args.sampler.value,
+            labels,
+            scheme="inverse" if scheme == "none" else scheme,
+            seed=seed,
+            beta=self.args.class_weight_beta,
+        )
+        logger.info("Training sampler: %s, %d draws per epoch, seed %d", type(sampler).__name__, len(sampler), seed)
+        return sampler
+
+    def _lengths(self, dataset) -> list[float] | None:
+        """Lengths for ``train_sampling_strategy="group_by_length"``, read with the transform off (the Trainer's
+        own lookup would run the audio preprocessor on the length column and fail)."""
+        if self.args.train_sampling_strategy != "group_by_length":
+            return None
+        name = self.args.length_column_name
+        if name not in (getattr(dataset, "column_names", None) or []):
+            return None
+        return [float(x) for x in dataset.with_format(None)[name]]
+
+    def _get_eval_sampler(self, eval_dataset) -> torch.utils.data.Sampler | None:
+        # Evaluation keeps the dataset order (length grouping buys nothing there and needs the length column).
+        if self.args.train_sampling_strategy == "group_by_length" and self.args.world_size <= 1:
+            return SequentialSampler(eval_dataset)
+        return super()._get_eval_sampler(eval_dataset)
+
+    # ---- model card ----
+    def create_model_card(
+        self,
+        language: str | None = None,
+        license: str | None = None,
+        tags: str | list[str] | None = None,
+        model_name: str | None = None,
+        finetuned_from: str | None = None,
+        tasks: str | list[str] | None = None,
+        dataset_tags: str | list[str] | None = None,
+        dataset: str | list[str] | None = None,
+        dataset_args: str | list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Write the SentiV model card to ``output_dir/README.md`` (the file ``push_to_hub`` uploads)."""
+        if not self.is_world_process_zero():
+            return
+        card = self.card_data
+        if language:
+            card.language = language
+        if license:
+            card.license = license
+        if tags:
+            card.tags = list(dict.fromkeys([*card.tags, *([tags] if isinstance(tags, str) else tags)]))
+        if finetuned_from and not card.base_model:
+            card.base_model = finetuned_from
+        if dataset and not card.dataset_id:
+            card.dataset_id = dataset if isinstance(dataset, str) else dataset[0]
+        if getattr(self, "hub_model_id", None):
+            card.model_id = self.hub_model_id
+        elif self.args.hub_model_id:
+            card.model_id = self.args.hub_model_id
+        if model_name and not card.model_name:
+            card.model_name = model_name
+        path = card.save(os.path.join(self.args.output_dir, "README.md"))
+        logger.info("Model card written to %s", path)
+
+
+__all__ = ["SentiVTrainer", "dataset_labels"]

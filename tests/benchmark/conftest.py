@@ -1,0 +1,36 @@
+"""Fixtures shared by the benchmark tests: one small corpus (text/speech/multimodal + hotline) per session, and one
+finished benchmark over it that several tests read."""
+
+from __future__ import annotations
+
+import pytest
+
+from .fixtures import make_corpus, make_hotline
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory):
+    root = tmp_path_factory.mktemp("corpus")
+    make_corpus(root)
+    make_hotline(root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def finished(corpus, tmp_path_factory):
+    """A small finished benchmark: text, speech and multimodal with tiny models and both baselines."""
+    from sentiv_hf.benchmark import BenchmarkConfig, BenchmarkRunner
+
+    out = tmp_path_factory.mktemp("finished")
+    config = BenchmarkConfig(
+        dataset=str(corpus),
+        tasks=["text", "speech", "multimodal"],
+        models=["tiny", "baseline:tfidf-logreg", "baseline:mfcc-logreg"],
+        budgets=[0.25, 1.0],
+        seeds=2,
+        epochs=5,
+        max_seconds=1.0,
+        out=str(out),
+    )
+    runner = BenchmarkRunner(config, progress=False)
+    return runner, runner.run()

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sentiv_hf.benchmark import BenchmarkConfig, BenchmarkRunner, validate_submission, write_submissions
+from sentiv_hf.benchmark.baselines import build_tfidf_logreg, fit_select_c, mfcc_statistics, predict_scores
+from sentiv_hf.benchmark.features import parse_model
+from sentiv_hf.benchmark.learners import fit_learner
+from sentiv_hf.benchmark.sources import load_task_splits
+from sentiv_hf.benchmark.tasks import hotline_folds
+
+from .fixtures import SR, _tone
+
+
+@pytest.fixture(scope="module")
+def hotline_run(corpus, tmp_path_factory):
+    out = tmp_path_factory.mktemp("hotline")
+    config = BenchmarkConfig(
+        dataset=str(corpus),
+        tasks=["hotline_binary", "hotline_multilabel"],
+        models=["tiny", "baseline:mfcc-logreg"],
+        configs={"hotline_binary": "hotline", "hotline_multilabel": "hotline"},
+        hotline_folds=5,
+        budgets=[0.5, 1.0],
+        seeds=1,
+        epochs=5,
+        max_seconds=1.0,
+        out=str(out),
+    )
+    runner = BenchmarkRunner(config, progress=False)
+    return runner, runner.run(), out
+
+
+def test_hotline_folds_are_speaker_disjoint(corpus):
+    splits = load_task_splits(str(corpus), "hotline", label_column="binary_label")
+    parts = [splits[s] for s in ("train", "validation", "test")]
+    groups = [g for p in parts for g in p.speaker_ids]
+    labels = [int(x) for p in parts for x in p.labels]
+    folds = hotline_folds(labels, groups, 5)
+    tests = np.concatenate([t for _, _, t in folds])
+    assert sorted(tests.tolist()) == list(range(40))  # every example tested exactly once
+    for train, val, test in folds:
+        assert {groups[i] for i in train}.isdisjoint({groups[i] for i in test})
+        assert {groups[i] for i in val}.isdisjoint({groups[i] for i in test})
+        assert {groups[i] for i in train}.isdisjoint({groups[i] for i in val})
+
+
+def test_hotline_tasks_run_grouped_cv_with_weighted_f1_headline(hotline_run, corpus):
+    _, records, out = hotline_run
+    assert len(records) == 2 * 2 * 2  # 2 tasks x 2 models x 2 budgets x 1 seed
+    for rec in records:
+        assert rec["headline_metric"] == "weighted_f1"
+        assert len(rec["predictions"]) == 40  # pooled over folds: every example once
+        assert [f["speaker_overlap"] for f in rec["selection"]["folds"]] == [0] * 5
+        assert len(rec["selection"]["folds"]) == 5
+    multi = next(r for r in records if r["task"] == "hotline_multilabel" and r["budget"] == 1.0)
+    assert multi["label_names"] == ["Abuse", "Bullying", "Neglect", "Violence"]
+    assert all(isinstance(v, list) for v in multi["predictions"].values())
+    assert {"weighted_f1", "macro_f1", "subset_accuracy", "f1_Abuse"} <= set(multi["metrics"])
+    binary = next(
+        r
+        for r in records
+        if r["task"] == "hotline_binary" and r["model"] == "baseline:mfcc-logreg" and r["budget"] == 1.0
+    )
+    assert binary["label_names"] == ["non-negative", "negative"]
+    assert binary["metrics"]["weighted_f1"] >= 0.9  # loud vs quiet tones
+    half = next(r for r in records if r["task"] == "hotline_binary" and r["budget"] == 0.5)
+    for small, full in zip(half["selection"]["folds"], binary["selection"]["folds"]):
+        assert small["n_train"] == int(round(full["n_train"] / 2))  # budgets are taken inside each fold
+    # the hotline submission validates against the pooled gold labels
+    paths = write_submissions(records, out)
+    report = validate_submission(paths[0], corpus)
+    assert report.ok, report.errors
+    assert {r["task"] for r in report.recomputed} == {"hotline_binary", "hotline_multilabel"}
+
+
+def test_tfidf_baseline_learns_the_fixture_texts(corpus):
+    splits = load_task_splits(str(corpus), "text")
+    fitted = fit_learner(
+        parse_model("baseline:tfidf-logreg"),
+        splits["train"].texts,
+        splits["train"].labels,
+        splits["validation"].texts,
+        splits["validation"].labels,
+        num_labels=7,
+        seed=0,
+    )
+    logits = fitted.predict(splits["test"].texts)
+    assert logits.shape == (21, 7) and fitted.selection["C"] in (0.3, 3.0, 30.0)
+    assert (logits.argmax(-1) == splits["test"].labels).mean() >= 0.9
+    pipe = build_tfidf_logreg()
+    assert [name for name, _ in pipe.named_steps["tfidf"].transformer_list] == ["word", "char"]
+    assert pipe.named_steps["logreg"].class_weight == "balanced"
+
+
+def test_mfcc_statistics_and_one_class_budget():
+    rng = np.random.default_rng(0)
+    stats = mfcc_statistics(_tone(2, rng), SR)
+    assert stats.shape == (120,) and stats.dtype == np.float32 and np.isfinite(stats).all()
+    resampled = mfcc_statistics(np.zeros(8000, dtype=np.float32), 8000)
+    assert resampled.shape == (120,)
+    # a 1-class budget (possible at 1 %) predicts that class everywhere instead of crashing
+    model, _ = fit_select_c(
+        lambda C, seed, multi_label: build_tfidf_logreg(C, seed),
+        ["a b", "a c", "b c", "c"],
+        np.array([2, 2, 2, 2]),
+        ["a", "b"],
+        np.array([2, 1]),
+        lambda gold, probs: float((probs.argmax(-1) == gold).mean()),
+        num_labels=3,
+        seed=0,
+    )
+    probs = predict_scores(model, ["x", "y"], 3)
+    assert probs.shape == (2, 3) and probs[:, 2].tolist() == [1.0, 1.0]

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+from transformers import pipeline
+
+from sentiv_hf.labels import SPEECH_LABELS
+from sentiv_hf.models import SentiVEmotionPipeline, SentiVFusionConfig, SentiVFusionModel
+from sentiv_hf.models.audio_input import AudioInputError, prepare_waveform
+from sentiv_hf.models.tiny import tiny_speech_feature_extractor, tiny_speech_model
+
+from .conftest import make_wave
+
+
+@pytest.fixture
+def speech_dir(tmp_path, speech_model, feature_extractor):
+    speech_model.save_pretrained(tmp_path / "speech")
+    feature_extractor.save_pretrained(tmp_path / "speech")
+    return tmp_path / "speech"
+
+
+@pytest.fixture
+def fusion_dir(tmp_path, tokenizer, text_model, speech_model, feature_extractor):
+    config = SentiVFusionConfig(text_config=text_model.config, speech_config=speech_model.config)
+    model = SentiVFusionModel(config)
+    model.text_model.load_state_dict(text_model.state_dict())
+    model.speech_model.load_state_dict(speech_model.state_dict())
+    out = tmp_path / "fusion"
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    feature_extractor.save_pretrained(out)
+    return out
+
+
+def test_audio_classification_pipeline_on_path_and_array(speech_dir, wav_file, speech_model, feature_extractor):
+    classifier = pipeline("audio-classification", model=str(speech_dir), device="cpu")
+    from_file = classifier(str(wav_file), top_k=None)
+    assert len(from_file) == 6 and {r["label"] for r in from_file} == set(SPEECH_LABELS)
+    assert sum(r["score"] for r in from_file) == pytest.approx(1.0, abs=1e-5)
+    wave = make_wave(1.0)
+    from_array = classifier(wave, top_k=2)
+    assert len(from_array) == 2
+    with torch.no_grad():
+        expected = speech_model(**feature_extractor(wave, sampling_rate=16000, return_tensors="pt")).logits.softmax(-1)
+    best = int(expected.argmax())
+    assert from_array[0]["label"] == SPEECH_LABELS[best]
+    assert from_array[0]["score"] == pytest.approx(float(expected[0, best]), abs=1e-5)
+    # the file holds the same samples (written as float), so both routes agree
+    assert from_file[0]["label"] == from_array[0]["label"]
+
+
+def test_audio_classification_pipeline_whisper_and_binary(tmp_path):
+    model = tiny_speech_model(
+        num_labels=2, encoder="whisper", head="binary", id2label={0: "non-negative", 1: "negative"}
+    )
+    model.save_pretrained(tmp_path)
+    tiny_speech_feature_extractor("whisper").save_pretrained(tmp_path)
+    result = pipeline("audio-classification", model=str(tmp_path), device="cpu")(make_wave(0.5), top_k=None)
+    assert {r["label"] for r in result} == {"non-negative", "negative"}
+    assert sum(r["score"] for r in result) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_emotion_pipeline_single_batch_and_missing(fusion_dir, wav_file, speech_model, feature_extractor):
+    emotion = pipeline("sentiv-emotion", model=str(fusion_dir), device="cpu")
+    assert isinstance(emotion, SentiVEmotionPipeline)
+    result = emotion({"text": "Hôm nay tôi rất vui", "audio": str(wav_file)})
+    assert result["label"] in SPEECH_LABELS
+    assert set(result["scores"]) == set(SPEECH_LABELS)
+    assert sum(result["scores"].values()) == pytest.approx(1.0, abs=1e-5)
+    assert result["modalities"] == ["text", "speech"]
+    assert 0 < result["confidence"]["text"] <= 1 and 0 < result["confidence"]["speech"] <= 1
+    assert sum(result["fusion_weights"].values()) == pytest.approx(1.0)
+
+    batch = emotion(
+        [
+            {"text": "Tôi buồn quá", "audio": make_wave(0.5)},
+            {"text": "Tôi sợ hãi"},
+            {"audio": {"array": make_wave(0.7), "sampling_rate": 16000}},
+        ]
+    )
+    assert [r["modalities"] for r in batch] == [["text", "speech"], ["text"], ["speech"]]
+    assert batch[1]["confidence"]["speech"] is None and batch[2]["confidence"]["text"] is None
+    assert batch[1]["fusion_weights"] == {"text": 1.0, "speech": 0.0}
+    # audio alone gives the speech model's own prediction (temperature 1)
+    with torch.no_grad():
+        features = feature_extractor(make_wave(0.7), sampling_rate=16000, return_tensors="pt")
+        expected = speech_model(**features).logits.softmax(-1)[0]
+    assert [batch[2]["scores"][name] for name in SPEECH_LABELS] == pytest.approx(expected.tolist(), abs=1e-5)
+
+
+def test_emotion_pipeline_head_only_model_is_refused_for_raw_inputs(tmp_path):
+    SentiVFusionModel(SentiVFusionConfig(fusion="concat_mlp")).save_pretrained(tmp_path)
+    emotion = pipeline("sentiv-emotion", model=str(tmp_path), device="cpu")
+    with pytest.raises(ValueError, match="no tokenizer"):
+        emotion({"text": "vui"})
+
+
+def test_emotion_pipeline_bad_inputs(fusion_dir):
+    emotion = pipeline("sentiv-emotion", model=str(fusion_dir), device="cpu")
+    with pytest.raises(ValueError, match=r"expects a dict with 'text' and/or 'audio'"):
+        emotion({"transcript": "vui"})
+    with pytest.raises(ValueError, match=r"Unknown input keys \['speaker'\]"):
+        emotion({"text": "vui", "speaker": "a"})
+    with pytest.raises(AudioInputError, match="stereo"):
+        emotion({"audio": make_wave(0.5, channels=2).T})
+
+
+def test_prepare_waveform_checks(tmp_path, caplog):
+    with pytest.raises(AudioInputError, match="sampled at 8000 Hz but the model expects 16000 Hz"):
+        prepare_waveform({"array": make_wave(0.5, 8000), "sampling_rate": 8000})
+    with pytest.raises(AudioInputError, match="empty"):
+        prepare_waveform(np.zeros(0, dtype=np.float32))
+    with pytest.raises(AudioInputError, match=r"shape \(2, 8000\) \(stereo or batched\)"):
+        prepare_waveform(make_wave(0.5, channels=2).T)
+    with pytest.raises(AudioInputError, match="NaN"):
+        prepare_waveform(np.array([0.0, np.nan], dtype=np.float32))
+    with pytest.raises(AudioInputError, match="not found"):
+        prepare_waveform(tmp_path / "missing.wav")
+    with pytest.raises(AudioInputError, match=r"needs 'array' \(or 'raw'\) and 'sampling_rate'"):
+        prepare_waveform({"array": make_wave(0.1)})
+    long = make_wave(3.0)
+    with caplog.at_level(logging.WARNING, logger="sentiv_hf.models.audio_input"):
+        cropped = prepare_waveform(long, max_duration_s=2.0, source="row 7")
+    assert cropped.shape == (32000,)
+    np.testing.assert_array_equal(cropped, long[8000:40000])  # centre crop
+    assert "row 7: 3.00 s is longer than max_duration_s=2.00 s" in caplog.text
+
+
+def test_prepare_waveform_decodes_stereo_file_at_other_rate(tmp_path):
+    # a stereo 8 kHz file is downmixed and resampled while decoding: files are the documented way in
+    path = tmp_path / "stereo8k.wav"
+    sf.write(path, make_wave(0.5, sampling_rate=8000, channels=2), 8000)
+    wave = prepare_waveform(path, sampling_rate=16000)
+    assert wave.ndim == 1 and abs(wave.shape[0] - 8000) <= 16 and wave.dtype == np.float32
+
+
+def test_feature_extractor_rejects_wrong_sampling_rate(feature_extractor):
+    with pytest.raises(ValueError, match="16000"):
+        feature_extractor(make_wave(0.5, 8000), sampling_rate=8000)

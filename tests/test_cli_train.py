@@ -1,0 +1,492 @@
+"""End-to-end tests of ``sentiv train|evaluate|predict`` with tiny models on the bundled demo corpus.
+
+Training runs are module-scoped and shared by the tests that inspect their outputs, to keep the file fast. When the
+demo corpus has not been generated yet, a small corpus with the same layout is built with the data layer's
+``write_config``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from unittest import mock
+
+import numpy as np
+import pytest
+from huggingface_hub import HfApi, ModelCard, RepoUrl
+
+from sentiv_hf.commands import evaluate as evaluate_cmd
+from sentiv_hf.commands import predict as predict_cmd
+from sentiv_hf.commands import train as train_cmd
+from sentiv_hf.data import demo_path
+
+SENTENCES = {
+    "Anger": "tôi rất tức giận và bực mình",
+    "Disgust": "thật kinh tởm và ghê tởm quá",
+    "Enjoyment": "hôm nay tôi rất vui và hạnh phúc",
+    "Fear": "tôi sợ hãi và lo lắng lắm",
+    "Neutral": "chúng tôi đi học vào buổi sáng",
+    "Sadness": "tôi buồn và muốn khóc",
+    "Surprise": "ôi thật bất ngờ quá đi",
+}
+FAST = ["--report_to", "none", "--disable_tqdm", "true", "--per_device_train_batch_size", "4", "--use_cpu", "true"]
+
+
+def build_fixture_corpus(root: Path, per_class: int = 3) -> Path:
+    """A small Hub-ready corpus (text, speech, multimodal configs) with sine-wave audio."""
+    import soundfile as sf
+    from datasets import Audio, ClassLabel, Dataset, Features, Value
+
+    from sentiv_hf.data.hub import write_config
+    from sentiv_hf.labels import SPEECH_LABELS, TEXT_LABELS
+
+    out = root / "corpus"
+    sizes = {"train": per_class, "validation": 1, "test": 1}
+    text_features = Features({"id": Value("string"), "text": Value("string"), "label": ClassLabel(names=TEXT_LABELS)})
+    text = {
+        split: Dataset.from_list(
+            [
+                {"id": f"text-{split}-{label}-{i}", "text": f"{SENTENCES[label]} {i}", "label": k}
+                for k, label in enumerate(TEXT_LABELS)
+                for i in range(n)
+            ],
+            features=text_features,
+        )
+        for split, n in sizes.items()
+    }
+    write_config(out, "text", text)
+    wav_dir = root / "wavs"
+    wav_dir.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    speech, multimodal = {}, {}
+    for split, n in sizes.items():
+        rows = []
+        for k, label in enumerate(SPEECH_LABELS):
+            for i in range(n):
+                duration = 0.4 + 0.1 * ((k + i) % 4)
+                t = np.arange(int(16000 * duration)) / 16000
+                wave = 0.3 * np.sin(2 * np.pi * (200 + 60 * k) * t) + 0.01 * rng.standard_normal(t.size)
+                path = wav_dir / f"{split}-{label}-{i}.wav"
+                sf.write(path, wave.astype(np.float32), 16000)
+                rows.append(
+                    {
+                        "id": f"speech-{split}-{label}-{i}",
+                        "audio": str(path),
+                        "label": k,
+                        "duration": duration,
+                        "speaker_id": f"spk{i}",
+                        "transcript": f"{SENTENCES[label]} {i}",
+                    }
+                )
+        common = {"id": Value("string"), "audio": Audio(sampling_rate=16000), "label": ClassLabel(names=SPEECH_LABELS)}
+        speech[split] = Dataset.from_list(
+            rows,
+            features=Features(
+                {**common, "duration": Value("float32"), "speaker_id": Value("string"), "transcript": Value("string")}
+            ),
+        )
+        multimodal[split] = Dataset.from_list(
+            [
+                {
+                    "id": r["id"],
+                    "text": r["transcript"],
+                    "audio": r["audio"],
+                    "label": r["label"],
+                    "speaker_id": r["speaker_id"],
+                    "duration": r["duration"],
+                }
+                for r in rows
+            ],
+            features=Features(
+                {**common, "text": Value("string"), "speaker_id": Value("string"), "duration": Value("float32")}
+            ),
+        )
+    write_config(out, "speech", speech)
+    write_config(out, "multimodal", multimodal)
+    return out
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> str:
+    demo = demo_path()
+    if all((demo / config).is_dir() for config in ("text", "speech", "multimodal")):
+        return str(demo)
+    return str(build_fixture_corpus(tmp_path_factory.mktemp("fixture")))
+
+
+@pytest.fixture(scope="module")
+def audio_file(corpus, tmp_path_factory) -> str:
+    """One audio file of the corpus' speech test split, written out as WAV."""
+    import soundfile as sf
+    from datasets import load_dataset
+
+    row = load_dataset(corpus, "speech", split="test")[0]
+    samples = row["audio"].get_all_samples()
+    path = tmp_path_factory.mktemp("audio") / "clip.wav"
+    sf.write(path, samples.data.numpy().mean(axis=0), samples.sample_rate)
+    return str(path)
+
+
+def train(*argv: str) -> int:
+    return train_cmd.main(list(argv))
+
+
+@pytest.fixture(scope="module")
+def text_run(corpus, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "text"
+    code = train(
+        "text",
+        "--dataset",
+        corpus,
+        "--model",
+        "tiny",
+        "--output_dir",
+        str(out),
+        "--max_steps",
+        "4",
+        "--save_steps",
+        "2",
+        "--logging_steps",
+        "1",
+        "--eval_strategy",
+        "steps",
+        "--eval_steps",
+        "2",
+        "--loss",
+        "focal",
+        "--class_weighting",
+        "inverse",
+        "--sampler",
+        "weighted",
+        "--budget",
+        "0.5",
+        "--seed",
+        "3",
+        "--max_eval_samples",
+        "14",
+        *FAST,
+    )
+    assert code == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def speech_run(corpus, tmp_path_factory) -> Path:
+    """Configured from a YAML file, reporting to TensorBoard."""
+    root = tmp_path_factory.mktemp("runs")
+    out = root / "speech"
+    config = root / "speech.yaml"
+    config.write_text(
+        f"dataset: {corpus}\nmodel: tiny\noutput_dir: {out}\nmax_steps: 3\nlogging_steps: 1\n"
+        "per_device_train_batch_size: 4\nloss: weighted_ce\nsampler: oversample\nmax_seconds: 2.0\n"
+        "report_to: tensorboard\ndisable_tqdm: true\nuse_cpu: true\nmax_eval_samples: 12\n",
+        encoding="utf-8",
+    )
+    assert train("speech", str(config)) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def fusion_run(corpus, text_run, speech_run, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "fusion"
+    code = train(
+        "fusion",
+        "--dataset",
+        corpus,
+        "--text_model",
+        str(text_run),
+        "--speech_model",
+        str(speech_run),
+        "--fusion",
+        "concat_mlp",
+        "--output_dir",
+        str(out),
+        "--max_steps",
+        "2",
+        "--max_seconds",
+        "2.0",
+        "--max_eval_samples",
+        "12",
+        *FAST,
+    )
+    assert code == 0
+    return out
+
+
+def _json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+# ---------------------------------------------------------------------------------------------------- training
+def test_text_run_outputs(text_run, corpus):
+    from datasets import load_dataset
+
+    from sentiv_hf.data.budgets import label_budget
+
+    for name in ("model.safetensors", "config.json", "tokenizer.json", "README.md", "trainer_state.json"):
+        assert (text_run / name).is_file(), name
+    assert (text_run / "checkpoint-2").is_dir() and (text_run / "checkpoint-4").is_dir()
+    assert _json(text_run / "trainer_state.json")["global_step"] == 4
+    config = _json(text_run / "config.json")
+    assert config["sentiv_training"]["loss"] == "focal"
+    assert config["sentiv_training"]["sampler"] == "weighted"
+    assert len(config["class_weights"]) == 7
+    assert config["word_segmenter"] == "pyvi"
+    assert config["text_max_length"] == 256
+    # The recorded ids are exactly the label budget of the train split for this seed.
+    record = _json(text_run / "train_ids.json")
+    _, expected_ids = label_budget(load_dataset(corpus, "text", split="train"), 0.5, 3)
+    assert record["ids"] == expected_ids
+    assert (record["budget"], record["seed"], record["config"]) == (0.5, 3, "text")
+    assert sum(config["sentiv_training"]["train_class_counts"]) == len(expected_ids)
+    test_metrics = _json(text_run / "test_results.json")
+    assert 0.0 <= test_metrics["test_macro_f1"] <= 1.0
+    assert "eval_macro_f1" in _json(text_run / "eval_results.json")
+
+
+def test_text_model_card(text_run):
+    card = ModelCard.load(text_run / "README.md")
+    test_metrics = _json(text_run / "test_results.json")
+    results = {(r.dataset_split, r.metric_name): r.metric_value for r in card.data.eval_results}
+    assert results[("test", "Macro F1 (test)")] == round(test_metrics["test_macro_f1"], 4)
+    assert card.data.pipeline_tag == "text-classification"
+    assert "| Label budget | 50% of the training split, seed 3" in card.text
+    assert "- Loss: `focal`" in card.text and "- Sampler: `weighted`" in card.text
+    assert "word segmenter `pyvi`, max length 256 tokens" in card.text
+    assert "| learning_rate | 5e-05 |" in card.text
+
+
+def test_speech_run_from_yaml_with_tensorboard(speech_run):
+    assert (speech_run / "model.safetensors").is_file()
+    assert (speech_run / "preprocessor_config.json").is_file()
+    config = _json(speech_run / "config.json")
+    assert config["model_type"] == "sentiv-speech"
+    assert config["sentiv_training"]["loss"] == "weighted_ce"
+    assert config["sentiv_training"]["class_weighting"] == "inverse"  # weighted_ce defaults to inverse weights
+    assert _json(speech_run / "trainer_state.json")["global_step"] == 3
+    assert list(speech_run.glob("runs/*/events.out.tfevents.*")), "no TensorBoard event file"
+    card = ModelCard.load(speech_run / "README.md")
+    assert card.data.pipeline_tag == "audio-classification"
+    assert any(r.dataset_split == "test" for r in card.data.eval_results)
+
+
+def test_fusion_run(fusion_run):
+    config = _json(fusion_run / "config.json")
+    assert config["model_type"] == "sentiv-fusion"
+    assert config["fusion"] == "concat_mlp"
+    assert config["text_temperature"] > 0 and config["speech_temperature"] > 0
+    assert (fusion_run / "preprocessor_config.json").is_file() and (fusion_run / "tokenizer.json").is_file()
+    assert "test_macro_f1" in _json(fusion_run / "test_results.json")
+    card = ModelCard.load(fusion_run / "README.md")
+    assert "Speech + text emotion recognition" in card.text
+    assert any(r.dataset_config == "multimodal" for r in card.data.eval_results)
+
+
+# ---------------------------------------------------------------------------------------------------- evaluate
+def test_evaluate_writes_metrics_plot_and_report(speech_run, corpus, tmp_path):
+    out = tmp_path / "eval"
+    assert evaluate_cmd.main([str(speech_run), "--dataset", corpus, "--split", "test", "--output_dir", str(out)]) == 0
+    record = _json(out / "metrics.json")
+    assert (record["task"], record["dataset_config"], record["split"]) == ("speech", "speech", "test")
+    rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    assert len(rows) == record["num_examples"]
+    accuracy = np.mean([r["label"] == r["prediction"] for r in rows])
+    assert record["metrics"]["accuracy"] == pytest.approx(accuracy)
+    assert (out / "confusion_matrix.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    report = (out / "per_class_report.csv").read_text()
+    assert report.splitlines()[0].startswith("label,precision,recall,f1-score,support")
+    assert "Fear" in report and "macro avg" in report
+
+
+def test_evaluate_fusion_checkpoint(fusion_run, corpus, tmp_path):
+    assert evaluate_cmd.main([str(fusion_run), "--dataset", corpus, "--output_dir", str(tmp_path)]) == 0
+    assert _json(tmp_path / "metrics.json")["dataset_config"] == "multimodal"
+
+
+# ---------------------------------------------------------------------------------------------------- predict
+def test_predict_text_speech_and_fusion(text_run, speech_run, fusion_run, audio_file, capsys):
+    assert predict_cmd.main([str(text_run), "Hôm nay tôi rất vui", "Tôi sợ quá", "--top_k", "2"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["text"] for r in rows] == ["Hôm nay tôi rất vui", "Tôi sợ quá"]
+    assert all(len(r["scores"]) == 2 and r["label"] == next(iter(r["scores"])) for r in rows)
+
+    assert predict_cmd.main([str(speech_run), audio_file]) == 0
+    (row,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert row["audio"] == audio_file and row["label"] in (
+        "Anger",
+        "Enjoyment",
+        "Fear",
+        "Neutral",
+        "Sadness",
+        "Surprise",
+    )
+
+    assert predict_cmd.main([str(fusion_run), "--text", "Tôi sợ quá", "--audio", audio_file, "--top_k", "6"]) == 0
+    (row,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert set(row) == {"text", "audio", "label", "scores"}
+    assert sum(row["scores"].values()) == pytest.approx(1.0, abs=1e-4)
+
+
+# ---------------------------------------------------------------------------------------------------- errors
+def test_missing_checkpoint(tmp_path, capsys):
+    assert evaluate_cmd.main([str(tmp_path / "nope")]) == 2
+    assert f"Checkpoint not found: {tmp_path / 'nope'}" in capsys.readouterr().err
+    assert predict_cmd.main([str(tmp_path / "nope"), "xin chào"]) == 2
+    assert "Checkpoint not found" in capsys.readouterr().err
+
+
+def test_wrong_config_type(tmp_path, text_run, corpus, capsys):
+    from transformers import BertConfig
+
+    BertConfig(
+        hidden_size=16, num_hidden_layers=1, num_attention_heads=2, architectures=["BertModel"]
+    ).save_pretrained(tmp_path)
+    assert evaluate_cmd.main([str(tmp_path)]) == 2
+    assert "is a 'bert' model (BertModel), not a SentiV checkpoint" in capsys.readouterr().err
+    assert (
+        train(
+            "fusion",
+            "--dataset",
+            corpus,
+            "--text_model",
+            str(text_run),
+            "--speech_model",
+            str(text_run),
+            "--output_dir",
+            str(tmp_path / "f"),
+        )
+        == 2
+    )
+    assert "--speech_model" in (err := capsys.readouterr().err) and "expected a 'sentiv-speech' checkpoint" in err
+    assert predict_cmd.main([str(text_run), str(text_run / "config.json")]) == 2
+    assert "audio file(s) given to a text model" in capsys.readouterr().err
+
+
+def test_unknown_column(corpus, tmp_path, capsys):
+    assert train("text", "--dataset", corpus, "--text_column", "sentence", "--output_dir", str(tmp_path)) == 2
+    err = capsys.readouterr().err
+    assert "Unknown column 'sentence' (set with --text_column)" in err and "'label'" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["text", "--loss", "hinge"], "invalid choice: 'hinge'"),
+        (["text", "--budget", "1.5"], "--budget must be in (0, 1], got 1.5"),
+        (["audio"], "Unknown task 'audio'; choose one of text, speech, fusion"),
+        (["text", "--word_segmenter", "vncorenlp"], "--word_segmenter must be 'pyvi' or 'none'"),
+        (["text", "missing.yaml"], "Config file not found: missing.yaml"),
+        (["text", "--dataset_config", "nope"], "Cannot load config 'nope'"),
+    ],
+)
+def test_bad_arguments(argv, message, tmp_path, capsys, corpus):
+    extra = ["--output_dir", str(tmp_path)] if len(argv) > 1 and argv[1] != "missing.yaml" else []
+    if "--dataset_config" in argv:
+        extra += ["--dataset", corpus]
+    assert train(*argv, *extra) == 2
+    assert message in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------------- resume
+def test_resume_from_checkpoint(corpus, tmp_path):
+    from transformers import TrainerCallback
+
+    class StopAfter(TrainerCallback):
+        """Simulates a killed run: stops once step 2 (a checkpoint step) is done."""
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if state.global_step == 2:
+                control.should_training_stop = True
+
+    out = tmp_path / "run"
+    argv = [
+        "text",
+        "--dataset",
+        corpus,
+        "--output_dir",
+        str(out),
+        "--max_steps",
+        "4",
+        "--save_steps",
+        "2",
+        "--logging_steps",
+        "1",
+        "--eval_split",
+        "",
+        "--test_split",
+        "",
+        *FAST,
+    ]
+    task, data_args, model_args, training_args = train_cmd.parse_train_args(argv)
+    train_cmd.run_training(task, data_args, model_args, training_args, callbacks=[StopAfter()])
+    assert _json(out / "checkpoint-2" / "trainer_state.json")["global_step"] == 2
+    assert not (out / "checkpoint-4").exists()
+
+    assert train(*argv, "--resume_from_checkpoint", str(out / "checkpoint-2")) == 0
+    state = _json(out / "trainer_state.json")
+    assert state["global_step"] == 4
+    logged_steps = [entry["step"] for entry in state["log_history"] if "loss" in entry]
+    assert logged_steps == [1, 2, 3, 4]  # steps 1-2 come from the checkpoint, 3-4 from the resumed run
+    assert (out / "checkpoint-4").is_dir()
+
+
+def test_resume_without_checkpoint_is_a_clear_error(corpus, tmp_path, capsys):
+    code = train("text", "--dataset", corpus, "--output_dir", str(tmp_path), "--resume_from_checkpoint", "true", *FAST)
+    assert code == 2
+    assert "no checkpoint-* folder in" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------------- push
+def test_push_to_hub_uploads_checkpoint_and_gated_card(corpus, tmp_path):
+    uploads: list[dict] = []
+
+    def fake_upload_folder(self, **kwargs):
+        folder = Path(kwargs["folder_path"])
+        uploads.append(
+            {**kwargs, "files": sorted(p.name for p in folder.iterdir()), "readme": (folder / "README.md").read_text()}
+        )
+        return mock.MagicMock()
+
+    out = tmp_path / "push"
+    create_repo = mock.MagicMock(return_value=RepoUrl("https://huggingface.co/org/sentiv-text-tiny"))
+    with (
+        mock.patch.object(HfApi, "create_repo", create_repo),
+        mock.patch.object(HfApi, "upload_folder", fake_upload_folder),
+    ):
+        code = train(
+            "text",
+            "--dataset",
+            corpus,
+            "--output_dir",
+            str(out),
+            "--max_steps",
+            "1",
+            "--push_to_hub",
+            "--hub_model_id",
+            "org/sentiv-text-tiny",
+            "--hub_private_repo",
+            "true",
+            "--hub_strategy",
+            "end",
+            "--gated",
+            "true",
+            "--max_eval_samples",
+            "7",
+            *FAST,
+        )
+    assert code == 0
+    create_repo.assert_called_once()
+    assert create_repo.call_args.args[0] == "org/sentiv-text-tiny"
+    assert create_repo.call_args.kwargs["private"] is True
+    (upload,) = uploads
+    assert upload["repo_id"] == "org/sentiv-text-tiny"
+    assert upload["folder_path"] == str(out)
+    assert {"README.md", "config.json", "model.safetensors", "tokenizer.json", "train_ids.json"} <= set(
+        upload["files"]
+    )
+    assert "checkpoint-*" in " ".join(upload["ignore_patterns"])
+    card = ModelCard(upload["readme"])
+    assert card.data.model_name == "sentiv-text-tiny"
+    assert card.data.extra_gated_fields and card.data.extra_gated_prompt
+    assert {r.dataset_split for r in card.data.eval_results} == {"test", "validation"}
+    assert 'pipeline("text-classification", model="org/sentiv-text-tiny")' in card.text

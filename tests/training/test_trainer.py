@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from datasets import ClassLabel, Dataset, Features, Value
+from transformers import DataCollatorWithPadding, TrainingArguments
+from transformers.trainer_pt_utils import LengthGroupedSampler
+
+from sentiv_hf.metrics import make_compute_metrics
+from sentiv_hf.models.tiny import tiny_text_model, train_tiny_tokenizer
+from sentiv_hf.training.class_weights import compute_class_weights
+from sentiv_hf.training.losses import FocalLoss, build_loss
+from sentiv_hf.training.samplers import EpochSeededOversampler, EpochSeededWeightedSampler
+from sentiv_hf.training.trainer import SentiVTrainer, dataset_labels
+from sentiv_hf.training.training_args import SentiVTrainingArguments
+
+NAMES = ["Anger", "Enjoyment", "Sadness"]
+# Imbalanced training split (6/3/1); the validation split is balanced, so weights computed from it would differ.
+TRAIN_LABELS = [0] * 6 + [1] * 3 + [2]
+EVAL_LABELS = [0, 1, 2, 2, 2, 2]
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return train_tiny_tokenizer(["tôi rất vui", "tôi buồn quá", "tức giận thật", "hôm nay trời đẹp"])
+
+
+def make_split(tokenizer, labels):
+    texts = [["tức giận thật", "tôi rất vui", "tôi buồn quá"][y] + f" {i}" for i, y in enumerate(labels)]
+    features = Features({"text": Value("string"), "label": ClassLabel(names=NAMES), "length": Value("int32")})
+    ds = Dataset.from_dict(
+        {"text": texts, "label": labels, "length": [3 + i % 4 for i in range(len(labels))]}, features
+    )
+    return ds.map(lambda b: tokenizer(b["text"]), batched=True, remove_columns=["text"])
+
+
+def make_trainer(tmp_path, tokenizer, **kwargs):
+    args = SentiVTrainingArguments(
+        output_dir=str(tmp_path / "out"),
+        report_to=[],
+        per_device_train_batch_size=4,
+        max_steps=2,
+        logging_steps=1,
+        save_strategy="no",
+        disable_tqdm=True,
+        use_cpu=True,
+        **kwargs,
+    )
+    model = tiny_text_model(tokenizer, len(NAMES), dict(enumerate(NAMES)), word_segmenter=None)
+    return SentiVTrainer(
+        model=model,
+        args=args,
+        train_dataset=make_split(tokenizer, TRAIN_LABELS),
+        eval_dataset=make_split(tokenizer, EVAL_LABELS),
+        data_collator=DataCollatorWithPadding(tokenizer),
+        processing_class=tokenizer,
+        compute_metrics=make_compute_metrics(NAMES),
+    )
+
+
+def test_class_weights_come_from_the_training_split_only(tmp_path, tokenizer):
+    trainer = make_trainer(tmp_path, tokenizer, loss="weighted_ce", class_weighting="inverse")
+    expected = compute_class_weights(np.array(TRAIN_LABELS), 3, scheme="inverse")
+    assert trainer.class_counts.tolist() == [6, 3, 1]
+    torch.testing.assert_close(trainer.class_weights, expected.float())
+    # Recorded in the config (saved with every checkpoint) and in the card data.
+    config = trainer.model.config
+    assert config.class_weights == pytest.approx(expected.tolist(), rel=1e-5)
+    assert config.sentiv_training["loss"] == "weighted_ce"
+    assert config.sentiv_training["class_weighting"] == "inverse"
+    assert config.sentiv_training["train_class_counts"] == [6, 3, 1]
+    assert trainer.card_data.class_counts == [6, 3, 1]
+    assert trainer.card_data.labels == NAMES
+    # The rarest class gets the largest weight.
+    assert trainer.class_weights[2] > trainer.class_weights[1] > trainer.class_weights[0]
+
+
+def test_compute_loss_matches_the_configured_loss(tmp_path, tokenizer):
+    trainer = make_trainer(tmp_path, tokenizer, loss="focal", focal_gamma=2.0, class_weighting="sqrt_inverse")
+    assert isinstance(trainer.loss_fn, FocalLoss)
+    batch = DataCollatorWithPadding(tokenizer)([trainer.train_dataset[i] for i in range(4)])
+    model = trainer.model.eval()
+    loss, outputs = trainer.compute_loss(model, dict(batch), return_outputs=True)
+    with torch.no_grad():
+        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+    weights = compute_class_weights(np.array(TRAIN_LABELS), 3, scheme="sqrt_inverse")
+    expected = build_loss("focal", class_weights=weights, gamma=2.0)(logits, batch["labels"])
+    torch.testing.assert_close(loss.detach(), expected)
+    # Only the logits go on to compute_metrics.
+    assert set(outputs.keys()) == {"loss", "logits"}
+    assert outputs.logits.shape == (4, 3)
+    assert SentiVTrainer.loss_is_scaled_for_ga is False
+
+
+def test_ce_ignores_weights_and_evaluation_reports_loss(tmp_path, tokenizer):
+    trainer = make_trainer(tmp_path, tokenizer, loss="ce")
+    assert trainer.loss_fn.get_config_dict().get("weight") is None
+    metrics = trainer.evaluate()
+    assert metrics["eval_loss"] > 0
+
+
+@pytest.mark.parametrize(
+    ("sampler", "expected_type", "expected_len"),
+    [("weighted", EpochSeededWeightedSampler, 10), ("oversample", EpochSeededOversampler, 18)],
+)
+def test_weighted_and_oversampling_samplers(tmp_path, tokenizer, sampler, expected_type, expected_len):
+    trainer = make_trainer(tmp_path, tokenizer, sampler=sampler, seed=7)
+    train_sampler = trainer._get_train_sampler()
+    assert isinstance(train_sampler, expected_type)
+    assert len(train_sampler) == expected_len  # oversample: 3 classes x 6 (the largest class)
+    assert train_sampler.seed == 7
+    train_sampler.set_epoch(0)
+    first = list(train_sampler)
+    train_sampler.set_epoch(0)
+    assert first == list(train_sampler)  # same epoch, same draw (every rank draws the same sample)
+    train_sampler.set_epoch(1)
+    assert list(train_sampler) != first
+
+
+def test_weighted_sampler_balances_classes(tmp_path, tokenizer):
+    trainer = make_trainer(tmp_path, tokenizer, sampler="weighted", class_weighting="inverse")
+    sampler = trainer._get_train_sampler()
+    counts = np.zeros(3)
+    for epoch in range(200):
+        sampler.set_epoch(epoch)
+        counts += np.bincount(np.array(TRAIN_LABELS)[list(sampler)], minlength=3)
+    shares = counts / counts.sum()
+    np.testing.assert_allclose(shares, [1 / 3] * 3, atol=0.03)
+
+
+def test_random_sampler_and_group_by_length(tmp_path, tokenizer):
+    trainer = make_trainer(tmp_path, tokenizer)
+    assert isinstance(trainer._get_train_sampler(), torch.utils.data.RandomSampler)
+    grouped = make_trainer(tmp_path, tokenizer, train_sampling_strategy="group_by_length", length_column_name="length")
+    sampler = grouped._get_train_sampler()
+    assert isinstance(sampler, LengthGroupedSampler)
+    assert sampler.lengths == [float(3 + i % 4) for i in range(10)]
+
+
+def test_train_save_and_card(tmp_path, tokenizer):
+    trainer = make_trainer(tmp_path, tokenizer, loss="focal", class_weighting="inverse", sampler="weighted")
+    result = trainer.train()
+    assert trainer.state.global_step == 2
+    assert result.metrics["train_loss"] > 0
+    trainer.evaluate(metric_key_prefix="test")
+    trainer.save_model()
+    trainer.create_model_card()
+    out = tmp_path / "out"
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["sentiv_training"]["loss"] == "focal"
+    assert len(saved["class_weights"]) == 3
+    card = (out / "README.md").read_text()
+    assert "- Loss: `focal` (gamma=2.0" in card
+    assert "| Sadness | 1 |" in card
+    assert "Lin2017" in card or "focal" in card.lower()
+    assert "model-index" in card
+    assert trainer.card_data.metrics["test"]["macro_f1"] >= 0
+    assert trainer.card_data.hyperparameters["sampler"] == "weighted"
+    assert [row["step"] for row in trainer.card_data.training_logs if "loss" in row] == [1, 2]
+
+
+def test_rejects_plain_training_arguments(tmp_path, tokenizer):
+    model = tiny_text_model(tokenizer, 3, dict(enumerate(NAMES)), word_segmenter=None)
+    args = TrainingArguments(output_dir=str(tmp_path), report_to=[], use_cpu=True)
+    with pytest.raises(TypeError, match="SentiVTrainingArguments"):
+        SentiVTrainer(model=model, args=args)
+
+
+def test_dataset_labels_skips_the_transform():
+    ds = Dataset.from_dict({"audio": ["a", "b"], "label": [1, 0]})
+    ds.set_transform(lambda batch: (_ for _ in ()).throw(AssertionError("transform must not run")))
+    assert dataset_labels(ds) == ("label", [1, 0])
+    assert dataset_labels(Dataset.from_dict({"x": [1]})) is None
