@@ -14,6 +14,7 @@ that nothing is encoded twice.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections import Counter
 from contextlib import contextmanager
@@ -156,6 +157,8 @@ class FeatureProvider:
         self.word_segmenter = word_segmenter
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self._encoders: dict[tuple[str, str], object] = {}
+        self._rows: dict[tuple, dict[str, np.ndarray]] = {}
+        self._hashes: dict[tuple, list[str]] = {}
 
     # --- public ---------------------------------------------------------------------------------------------------
     def features(self, model: ModelSpec, modality: str, split: Split) -> np.ndarray:
@@ -170,7 +173,30 @@ class FeatureProvider:
             "preprocessing": self._preprocessing(model, modality),
             "format": 1,
         }
-        return self.cache.get_or_compute(parts, split.ids, lambda: self._compute(model, modality, split))
+        index_key = (model.name, model.revision, modality, json.dumps(parts["preprocessing"], sort_keys=True))
+        index = self._rows.setdefault(index_key, {})
+        hashes = self._content_hashes(split, modality)
+        array = self.cache.get_or_compute(
+            parts, split.ids, lambda: self._compute(model, modality, split, hashes, index)
+        )
+        for h, row in zip(hashes, array):
+            index.setdefault(h, row)
+        return array
+
+    def _content_hashes(self, split: Split, modality: str) -> list[str]:
+        """Per-example content hashes: the same clip or text in two configs (speech and multimodal share their
+        clips) is encoded once."""
+        key = (split.fingerprint, modality)
+        if key not in self._hashes:
+            if modality == "text":
+                values = [t.encode("utf-8") for t in split.texts]
+            else:
+                from datasets import Audio
+
+                raw = split.dataset.cast_column("audio", Audio(decode=False))["audio"]
+                values = [r.get("bytes") or str(r.get("path")).encode() for r in raw]
+            self._hashes[key] = [hashlib.sha1(v).hexdigest() for v in values]
+        return self._hashes[key]
 
     # --- internals ------------------------------------------------------------------------------------------------
     def _preprocessing(self, model: ModelSpec, modality: str) -> dict:
@@ -231,21 +257,34 @@ class FeatureProvider:
             extractor = AutoFeatureExtractor.from_pretrained(model.model_id, revision=model.revision)
         return extractor, net.eval().to(self.device)
 
-    def _compute(self, model: ModelSpec, modality: str, split: Split) -> np.ndarray:
-        with encoder_threads():
-            return self._compute_features(model, modality, split)
+    def _compute(self, model: ModelSpec, modality: str, split: Split, hashes: list[str], index: dict) -> np.ndarray:
+        todo = [i for i, h in enumerate(hashes) if h not in index]
+        # Rows already encoded for another split with identical content are reused, not re-encoded.
+        first_of = {}
+        for i in todo:
+            first_of.setdefault(hashes[i], i)
+        unique = sorted(first_of.values())
+        new_rows: dict[str, np.ndarray] = {}
+        if unique:
+            with encoder_threads():
+                if modality == "text":
+                    texts = split.texts
+                    encoded = self._compute_features(model, modality, [texts[i] for i in unique])
+                else:
+                    encoded = self._compute_features(model, modality, split.dataset.select(unique))
+            new_rows = {hashes[i]: row for i, row in zip(unique, encoded)}
+        return np.stack([index[h] if h in index else new_rows[h] for h in hashes])
 
-    def _compute_features(self, model: ModelSpec, modality: str, split: Split) -> np.ndarray:
+    def _compute_features(self, model: ModelSpec, modality: str, data) -> np.ndarray:
         if model.kind == "mfcc":
-            return self._mfcc(split)
+            return self._mfcc(data)
         if modality == "text":
-            return self._encode_texts(model, split)
-        return self._encode_audio(model, split)
+            return self._encode_texts(model, data)
+        return self._encode_audio(model, data)
 
     @torch.no_grad()
-    def _encode_texts(self, model: ModelSpec, split: Split) -> np.ndarray:
+    def _encode_texts(self, model: ModelSpec, texts: list[str]) -> np.ndarray:
         tokenizer, net = self._encoder(model, "text")
-        texts = split.texts
         if self.word_segmenter:
             from sentiv_hf.models.text import segment_texts
 
@@ -267,13 +306,12 @@ class FeatureProvider:
         return torch.cat(rows).numpy()
 
     @torch.no_grad()
-    def _encode_audio(self, model: ModelSpec, split: Split) -> np.ndarray:
+    def _encode_audio(self, model: ModelSpec, ds) -> np.ndarray:
         from sentiv_hf.data.audio import AudioPreprocessor
 
         extractor, net = self._encoder(model, "speech")
         prep = AudioPreprocessor(extractor, max_seconds=self.max_seconds, train=False)
         rows = []
-        ds = split.dataset
         for start in range(0, len(ds), SPEECH_BATCH):
             audio = ds[start : start + SPEECH_BATCH]["audio"]
             inputs = prep({"audio": audio})
@@ -282,13 +320,12 @@ class FeatureProvider:
             ENCODER_CALLS[f"{model.name}/speech"] += len(audio)
         return torch.cat(rows).numpy()
 
-    def _mfcc(self, split: Split) -> np.ndarray:
+    def _mfcc(self, ds) -> np.ndarray:
         from sentiv_hf.data.audio import decode_audio, to_mono
 
         from .baselines import mfcc_statistics
 
         rows = []
-        ds = split.dataset
         for start in range(0, len(ds), SPEECH_BATCH):
             for value in ds[start : start + SPEECH_BATCH]["audio"]:
                 waveform, rate = decode_audio(value)
