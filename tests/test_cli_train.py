@@ -490,3 +490,53 @@ def test_push_to_hub_uploads_checkpoint_and_gated_card(corpus, tmp_path):
     assert card.data.extra_gated_fields and card.data.extra_gated_prompt
     assert {r.dataset_split for r in card.data.eval_results} == {"test", "validation"}
     assert 'pipeline("text-classification", model="org/sentiv-text-tiny")' in card.text
+
+
+# ---------------------------------------------------------------------------------------------------- launchers
+def test_accelerate_launch_two_cpu_processes(corpus, tmp_path):
+    """``accelerate launch -m sentiv_hf.cli train`` with the shipped 2-process CPU config trains one DDP model."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[1]
+    with socket.socket() as sock:  # a free port, so that parallel DDP tests do not collide
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    out = tmp_path / "ddp"
+    command = [
+        sys.executable,
+        "-m",
+        "accelerate.commands.launch",
+        "--config_file",
+        str(repo / "accelerate_configs" / "cpu_ddp.yaml"),
+        "--main_process_port",
+        str(port),
+        "-m",
+        "sentiv_hf.cli",
+        "train",
+        "text",
+        "--dataset",
+        corpus,
+        "--output_dir",
+        str(out),
+        "--max_steps",
+        "2",
+        "--sampler",
+        "weighted",
+        "--eval_split",
+        "",
+        "--max_eval_samples",
+        "7",
+        *FAST,
+    ]
+    env = {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    state = _json(out / "trainer_state.json")
+    assert state["global_step"] == 2
+    card = ModelCard.load(out / "README.md")
+    assert "| world_size | 2 |" in card.text
+    assert "| total_train_batch_size | 8 |" in card.text
+    assert (out / "model.safetensors").is_file() and (out / "test_results.json").is_file()

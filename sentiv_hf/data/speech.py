@@ -38,7 +38,7 @@ from ..labels import (
     parse_label_aliases,
 )
 from .rejects import BuildSummary, RejectLog
-from .splits import SPLIT_NAMES, assign_splits
+from .splits import SPLIT_NAMES, assign_splits, canonical_split_name
 
 logger = logging.getLogger(__name__)
 
@@ -46,16 +46,6 @@ TARGET_SAMPLING_RATE = 16000
 _CPP_PREFIX = re.compile(r"^\w+, \S+:\d+, ")
 REQUIRED_COLUMNS = ("path", "label")
 OPTIONAL_COLUMNS = ("split", "speaker_id", "transcript")
-SPLIT_ALIASES = {
-    "train": "train",
-    "training": "train",
-    "validation": "validation",
-    "valid": "validation",
-    "val": "validation",
-    "dev": "validation",
-    "test": "test",
-    "testing": "test",
-}
 
 
 @dataclass(frozen=True)
@@ -356,9 +346,7 @@ def build_speech_dataset(
                 continue
         split = None
         if "split" in cols:
-            split = (
-                SPLIT_ALIASES.get(str(raw[cols["split"]]).strip().casefold()) if _present(raw[cols["split"]]) else None
-            )
+            split = canonical_split_name(raw[cols["split"]]) if _present(raw[cols["split"]]) else None
             if split is None:
                 reject("unknown split", f"split {raw[cols['split']]!r} is not one of {list(SPLIT_NAMES)}")
                 continue

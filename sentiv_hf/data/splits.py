@@ -23,6 +23,30 @@ import numpy as np
 logger = logging.getLogger(__name__)
 
 SPLIT_NAMES: tuple[str, str, str] = ("train", "validation", "test")
+#: Spellings of split names found in release files, mapped onto ``SPLIT_NAMES``.
+SPLIT_ALIASES: dict[str, str] = {
+    "train": "train",
+    "training": "train",
+    "validation": "validation",
+    "valid": "validation",
+    "val": "validation",
+    "dev": "validation",
+    "eval": "validation",
+    "test": "test",
+    "testing": "test",
+}
+
+
+def canonical_split_name(value: object) -> str | None:
+    """Return ``train``/``validation``/``test`` for a split cell (case- and whitespace-insensitive), else ``None``.
+
+    Example:
+        >>> canonical_split_name(" Dev "), canonical_split_name("holdout")
+        ('validation', None)
+    """
+    if not isinstance(value, str):
+        return None
+    return SPLIT_ALIASES.get(value.strip().casefold())
 
 
 def _label_key(value: object) -> Hashable:
@@ -157,4 +181,4 @@ def assign_splits(
     return result
 
 
-__all__ = ["SPLIT_NAMES", "assign_splits"]
+__all__ = ["SPLIT_ALIASES", "SPLIT_NAMES", "assign_splits", "canonical_split_name"]

@@ -28,8 +28,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..labels import TEXT_LABELS, LabelMapper, UnknownLabelError, normalize_label_key, parse_label_aliases
+from ..labels import TEXT_LABELS, LabelMapper, UnknownLabelError, parse_label_aliases
 from .rejects import BuildSummary, RejectedRowsError, RejectLog
+from .splits import SPLIT_ALIASES, SPLIT_NAMES, assign_splits, canonical_split_name
 from .tables import DataFileError, read_table
 
 logger = logging.getLogger(__name__)
@@ -38,18 +39,6 @@ CONFIG_NAME = "text"
 TEXT_COLUMN_NAMES = ("text", "sentence", "sentences", "comment", "content", "review", "post", "message", "utterance")
 LABEL_COLUMN_NAMES = ("label", "labels", "emotion", "emotions", "sentiment", "class", "category")
 SPLIT_COLUMN_NAMES = ("split",)
-SPLIT_ALIASES: dict[str, str] = {
-    "train": "train",
-    "training": "train",
-    "validation": "validation",
-    "valid": "validation",
-    "val": "validation",
-    "dev": "validation",
-    "eval": "validation",
-    "test": "test",
-    "testing": "test",
-}
-SPLITS = ("train", "validation", "test")
 
 
 def _column_key(name: object) -> str:
@@ -132,10 +121,10 @@ def _map_labels(raw: pd.Series, mapper: LabelMapper) -> tuple[np.ndarray, np.nda
 def _map_splits(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Canonical split per row (``None`` when unknown) and the detail of each unknown one."""
     codes, values = _factorize(raw)
-    aliases = ", ".join(k for k in SPLIT_ALIASES if k not in SPLITS)
+    aliases = ", ".join(k for k in SPLIT_ALIASES if k not in SPLIT_NAMES)
     splits, details = [], []
     for value in values:
-        split = SPLIT_ALIASES.get(normalize_label_key(value)) if isinstance(value, str) else None
+        split = canonical_split_name(value)
         splits.append(split)
         if split is not None:
             details.append(None)
@@ -232,7 +221,6 @@ def build_text_dataset(
     """
     # Imported here so that `sentiv data --help` and read_table users do not pay for the datasets/pyarrow imports.
     from .hub import write_config
-    from .splits import assign_splits
 
     path = Path(path)
     out_dir = Path(out_dir)
@@ -305,7 +293,7 @@ def build_text_dataset(
         accepted=len(accepted),
         rejected=len(log),
         by_reason=log.counts_by_reason(),
-        split_sizes={s: len(datasets_by_split[s]) for s in SPLITS},
+        split_sizes={s: len(datasets_by_split[s]) for s in SPLIT_NAMES},
         rejects_path=rejects_path,
         label_counts={name: int(counts[i]) for i, name in enumerate(TEXT_LABELS)},
     )
@@ -329,7 +317,7 @@ def _to_datasets(indices: np.ndarray, texts: np.ndarray, label_ids: np.ndarray, 
         }
     )
     out = {}
-    for split in SPLITS:
+    for split in SPLIT_NAMES:
         mask = splits == split
         ids = [f"text-{i + 1:06d}" for i in indices[mask].tolist()]
         table = pa.table(
@@ -356,7 +344,6 @@ def _description(path: Path, text_col: str, label_col: str, split_col: str | Non
 
 __all__ = [
     "LABEL_COLUMN_NAMES",
-    "SPLIT_ALIASES",
     "TEXT_COLUMN_NAMES",
     "build_text_dataset",
     "normalize_texts",

@@ -75,7 +75,7 @@ def test_feature_cache_encodes_each_clip_once(corpus, tmp_path, monkeypatch):
     # every clip once across all budget x seed runs, although the multimodal config holds the same clips again
     assert sum(forwarded) == n_clips and ENCODER_CALLS["tiny/speech"] - before == n_clips
     speech_files = [p for p in (tmp_path / "out" / "cache").glob("*.safetensors") if '"speech"' in _parts(p)]
-    assert len(speech_files) == 2 * 3  # speech + multimodal configs, train / validation / test
+    assert len(speech_files) == 3 + 2  # speech train/validation/test + multimodal validation/test (fusion)
     # a second process-like run (fresh runner, same cache dir, new budgets) reads the cache: no encoder calls
     again = BenchmarkRunner(
         config.with_overrides(
