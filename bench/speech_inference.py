@@ -71,13 +71,13 @@ def clips_per_second(model, batches, rounds: int, results: list[float]) -> None:
         results.append(n_clips * rounds / (time.perf_counter() - start))
 
 
-def compare(models: dict, batches, rounds: int, repeats: int) -> dict[str, float]:
-    """Median clips/s of each model over ``repeats`` alternating measurements."""
-    for model in models.values():  # warm-up
+def compare(runs: dict, rounds: int, repeats: int) -> dict[str, float]:
+    """Median clips/s of each ``name: (model, batches)`` over ``repeats`` alternating measurements."""
+    for model, batches in runs.values():  # warm-up
         clips_per_second(model, batches, 1, [])
-    results = {name: [] for name in models}
+    results = {name: [] for name in runs}
     for _ in range(repeats):
-        for name, model in models.items():
+        for name, (model, batches) in runs.items():
             clips_per_second(model, batches, rounds, results[name])
     return {name: statistics.median(values) for name, values in results.items()}
 
@@ -111,7 +111,7 @@ def main() -> None:
     batches = make_batches(waves, args.batch_size, fe, sort=False)
     with torch.inference_mode():
         diff = (hf(**batches[0]).logits - ours(**batches[0]).logits).abs().max().item()
-    fixed = compare({"hf": hf, "sentiv": ours}, batches, args.rounds, args.repeats)
+    fixed = compare({"hf": (hf, batches), "sentiv": (ours, batches)}, args.rounds, args.repeats)
     print(f"torch {torch.__version__}, {args.threads} thread(s), hidden {args.hidden_size}, {args.layers} layers")
     print(f"max |logit difference| SentiV vs HF on the same weights: {diff:.2e}")
     print(f"fixed length: batch {args.batch_size} x {args.seconds:.1f} s")
@@ -127,9 +127,7 @@ def main() -> None:
         name: sum(b["input_values"].numel() for b in bs) / sum(len(w) for w in var_waves)
         for name, bs in (("unsorted", unsorted), ("sorted", sorted_batches))
     }
-    variable = {}
-    for name, bs in (("unsorted", unsorted), ("sorted", sorted_batches)):
-        variable[name] = compare({"sentiv": ours}, bs, 1, max(3, args.repeats // 2))["sentiv"]
+    variable = compare({"unsorted": (ours, unsorted), "sorted": (ours, sorted_batches)}, 1, args.repeats)
     print(f"variable length: {args.clips} clips of 0.5-8 s (mean {lengths.mean():.1f} s), batch {args.batch_size}")
     print(f"  given order     {variable['unsorted']:9.1f} clips/s  (padded/real samples {padded['unsorted']:.2f})")
     print(f"  length-sorted   {variable['sorted']:9.1f} clips/s  (padded/real samples {padded['sorted']:.2f})")

@@ -70,13 +70,13 @@ class Prosody:
 
 # Anger and Disgust are close on purpose (they merge into Anger in the speech label space).
 PROSODY: dict[str, Prosody] = {
-    "Anger": Prosody(pitch=55, range_pct=60, rate=215, amplitude=105, tilt=0.6),
-    "Disgust": Prosody(pitch=40, range_pct=40, rate=160, amplitude=95, gap=1, tilt=0.4),
-    "Enjoyment": Prosody(pitch=68, range_pct=90, rate=190, amplitude=70, tilt=-0.1),
-    "Fear": Prosody(pitch=78, range_pct=-40, rate=230, amplitude=50, tremolo=0.45, tilt=-0.2),
-    "Neutral": Prosody(pitch=47, range_pct=-50, rate=170, amplitude=65),
-    "Sadness": Prosody(pitch=25, range_pct=-70, rate=135, amplitude=35, gap=2, tilt=-0.6),
-    "Surprise": Prosody(pitch=90, range_pct=150, rate=160, amplitude=90, tilt=0.3),
+    "Anger": Prosody(pitch=55, range_pct=60, rate=215, amplitude=105, tilt=0.7),
+    "Disgust": Prosody(pitch=40, range_pct=40, rate=160, amplitude=95, gap=1, tilt=0.5),
+    "Enjoyment": Prosody(pitch=68, range_pct=90, rate=200, amplitude=80, tilt=0.1),
+    "Fear": Prosody(pitch=78, range_pct=-40, rate=235, amplitude=50, tremolo=0.45, tilt=-0.35),
+    "Neutral": Prosody(pitch=45, range_pct=-50, rate=170, amplitude=60, tilt=-0.1),
+    "Sadness": Prosody(pitch=25, range_pct=-70, rate=130, amplitude=35, gap=2, tilt=-0.7),
+    "Surprise": Prosody(pitch=90, range_pct=150, rate=155, amplitude=90, tilt=0.35),
 }
 
 

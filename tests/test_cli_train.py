@@ -415,6 +415,8 @@ def test_resume_from_checkpoint(corpus, tmp_path):
         "",
         "--test_split",
         "",
+        "--word_segmenter",
+        "none",
         *FAST,
     ]
     task, data_args, model_args, training_args = train_cmd.parse_train_args(argv)
@@ -428,6 +430,7 @@ def test_resume_from_checkpoint(corpus, tmp_path):
     logged_steps = [entry["step"] for entry in state["log_history"] if "loss" in entry]
     assert logged_steps == [1, 2, 3, 4]  # steps 1-2 come from the checkpoint, 3-4 from the resumed run
     assert (out / "checkpoint-4").is_dir()
+    assert _json(out / "config.json")["word_segmenter"] is None  # --word_segmenter none
 
 
 def test_resume_without_checkpoint_is_a_clear_error(corpus, tmp_path, capsys):
@@ -540,3 +543,82 @@ def test_accelerate_launch_two_cpu_processes(corpus, tmp_path):
     assert "| world_size | 2 |" in card.text
     assert "| total_train_batch_size | 8 |" in card.text
     assert (out / "model.safetensors").is_file() and (out / "test_results.json").is_file()
+
+
+def test_evaluate_text_model_on_the_multimodal_config(text_run, corpus, tmp_path):
+    """Dataset labels are re-encoded by name into the model's 7-label space (6 speech labels -> text ids)."""
+    code = evaluate_cmd.main(
+        [str(text_run), "--dataset", corpus, "--dataset_config", "multimodal", "--output_dir", str(tmp_path)]
+    )
+    assert code == 0
+    record = _json(tmp_path / "metrics.json")
+    assert record["label_names"][1] == "Disgust"
+    rows = [json.loads(line) for line in (tmp_path / "predictions.jsonl").read_text().splitlines()]
+    assert {r["label"] for r in rows} <= {"Anger", "Enjoyment", "Fear", "Neutral", "Sadness", "Surprise"}
+    assert len(rows[0]["probabilities"]) == 7
+
+
+def test_multi_label_speech(tmp_path, capsys):
+    """A ``labels`` Sequence(ClassLabel) column trains a multi-label head with BCE, and evaluate/predict follow it."""
+    import soundfile as sf
+    from datasets import Audio, ClassLabel, Dataset, Features, Sequence, Value
+
+    from sentiv_hf.data.hub import write_config
+
+    names = ["Abuse", "Suicide", "Violence"]
+    features = Features(
+        {
+            "id": Value("string"),
+            "audio": Audio(sampling_rate=16000),
+            "labels": Sequence(ClassLabel(names=names)),
+            "binary_label": ClassLabel(names=["non-negative", "negative"]),
+            "duration": Value("float32"),
+        }
+    )
+    splits = {}
+    for split, n in {"train": 9, "validation": 3, "test": 3}.items():
+        rows = []
+        for i in range(n):
+            path = tmp_path / f"{split}{i}.wav"
+            sf.write(
+                path, (0.3 * np.sin(2 * np.pi * (200 + 50 * i) * np.arange(8000) / 16000)).astype(np.float32), 16000
+            )
+            rows.append(
+                {
+                    "id": f"{split}{i}",
+                    "audio": str(path),
+                    "labels": sorted({i % 3, 2 * (i % 2)}),
+                    "binary_label": 1,
+                    "duration": 0.5,
+                }
+            )
+        splits[split] = Dataset.from_list(rows, features=features)
+    corpus = tmp_path / "hotline"
+    write_config(corpus, "speech", splits)
+    out = tmp_path / "run"
+    assert (
+        train(
+            "speech",
+            "--dataset",
+            str(corpus),
+            "--output_dir",
+            str(out),
+            "--max_steps",
+            "2",
+            "--sampler",
+            "weighted",
+            *FAST,
+        )
+        == 0
+    )
+    config = _json(out / "config.json")
+    assert config["head"] == "multi_label"
+    assert config["sentiv_training"]["loss"] == "bce"
+    assert config["sentiv_training"]["train_class_counts"] == [6, 3, 6]
+    assert "test_micro_f1" in _json(out / "test_results.json")
+    assert evaluate_cmd.main([str(out), "--dataset", str(corpus), "--output_dir", str(tmp_path / "eval")]) == 0
+    assert "micro_f1" in _json(tmp_path / "eval" / "metrics.json")["metrics"]
+    capsys.readouterr()
+    assert predict_cmd.main([str(out), str(tmp_path / "test0.wav")]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert set(row) == {"audio", "labels", "scores"} and set(row["labels"]) <= set(names)

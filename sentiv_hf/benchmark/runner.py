@@ -119,6 +119,7 @@ class BenchmarkRunner:
         self._fitted: dict[tuple, tuple[Fitted, list[str], dict[str, Split]]] = {}
         self._provider: FeatureProvider | None = None
         self.stop_after = int(os.environ.get(STOP_AFTER_ENV, "0") or 0)
+        self._versions: dict[str, str] | None = None
 
     # --- context used by the task functions ---------------------------------------------------------------------
     def model(self, name: str) -> ModelSpec:
@@ -251,6 +252,8 @@ class BenchmarkRunner:
     # --- execution ----------------------------------------------------------------------------------------------
     def run_one(self, spec: RunSpec) -> dict:
         """Run one spec and build its results record (not stored)."""
+        if self._versions is None:
+            self._versions = package_versions()
         start = time.perf_counter()
         outcome: Outcome = TASK_FUNCTIONS[spec.task](self, spec)
         metrics, predictions = evaluate_outcome(outcome)
@@ -289,7 +292,6 @@ class BenchmarkRunner:
     def run(self) -> list[dict]:
         """Run every pending run, append each to the store, and return the records of this config's runs."""
 
-        self._versions = package_versions()
         plan = self.plan()
         done = self.store.finished_keys()
         pending = [s for s in plan if s.key(self.protocol) not in done]

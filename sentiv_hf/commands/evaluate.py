@@ -240,9 +240,15 @@ def run_evaluation(args: argparse.Namespace) -> dict[str, Any]:
         remap = {i: model_labels.index(name) for i, name in enumerate(data_labels)}
         from datasets import ClassLabel
 
+        # Score in the model's label space: dataset ids are re-encoded by name (e.g. 6 speech labels -> 7 text ids).
+        features = split.features.copy()
+        features[label_column] = ClassLabel(names=model_labels)
         split = split.map(
-            lambda batch: {label_column: [remap[v] for v in batch[label_column]]}, batched=True, desc="Relabelling"
-        ).cast_column(label_column, ClassLabel(names=model_labels))
+            lambda batch: {label_column: [remap[v] for v in batch[label_column]]},
+            batched=True,
+            features=features,
+            desc="Relabelling",
+        )
     prepared, collator = _prepare_split(split, parts, args, label_column)
     logits, label_ids = predict_logits(parts, prepared, collator, args.batch_size)
     if multi_label or parts["multi_label"]:
