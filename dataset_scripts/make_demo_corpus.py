@@ -56,8 +56,9 @@ CONFIGS = ("text", "speech", "multimodal")
 @dataclass(frozen=True)
 class Prosody:
     """espeak-ng prosody of one emotion: base pitch 0-99 (`-p`), pitch range change in % (SSML), rate in words per
-    minute (`-s`), amplitude 0-200 (`-a`), word gap in 10 ms units (`-g`), and two voice-quality effects applied afterwards: tremolo depth 0-1 and
-    spectral tilt -1..1 (tense, bright voice > 0; lax, dark voice < 0)."""
+    minute (`-s`), amplitude 0-200 (`-a`) and word gap in 10 ms units (`-g`); plus two voice-quality effects applied
+    afterwards, which espeak-ng lacks: tremolo depth 0-1 and spectral tilt -1..1 (tense, bright voice > 0; lax, dark
+    voice < 0)."""
 
     pitch: float
     range_pct: float
@@ -66,17 +67,18 @@ class Prosody:
     gap: float = 0.0
     tremolo: float = 0.0
     tilt: float = 0.0
+    formant: float = 1.0
 
 
 # Anger and Disgust are close on purpose (they merge into Anger in the speech label space).
 PROSODY: dict[str, Prosody] = {
-    "Anger": Prosody(pitch=55, range_pct=60, rate=215, amplitude=105, tilt=0.7),
-    "Disgust": Prosody(pitch=40, range_pct=40, rate=160, amplitude=95, gap=1, tilt=0.5),
-    "Enjoyment": Prosody(pitch=68, range_pct=90, rate=200, amplitude=80, tilt=0.1),
-    "Fear": Prosody(pitch=78, range_pct=-40, rate=235, amplitude=50, tremolo=0.45, tilt=-0.35),
+    "Anger": Prosody(pitch=55, range_pct=60, rate=215, amplitude=105, tilt=0.9),
+    "Disgust": Prosody(pitch=40, range_pct=40, rate=160, amplitude=95, gap=1, tilt=0.7, formant=0.97),
+    "Enjoyment": Prosody(pitch=68, range_pct=90, rate=200, amplitude=80, tilt=0.2, formant=1.08),
+    "Fear": Prosody(pitch=78, range_pct=-40, rate=235, amplitude=50, tremolo=0.45, tilt=-0.4, formant=1.04),
     "Neutral": Prosody(pitch=45, range_pct=-50, rate=170, amplitude=60, tilt=-0.1),
-    "Sadness": Prosody(pitch=25, range_pct=-70, rate=130, amplitude=35, gap=2, tilt=-0.7),
-    "Surprise": Prosody(pitch=90, range_pct=150, rate=155, amplitude=90, tilt=0.35),
+    "Sadness": Prosody(pitch=25, range_pct=-70, rate=130, amplitude=35, gap=2, tilt=-0.8, formant=0.94),
+    "Surprise": Prosody(pitch=90, range_pct=150, rate=155, amplitude=90, tilt=0.5, formant=1.05),
 }
 
 
@@ -94,9 +96,9 @@ SPEAKERS: tuple[Speaker, ...] = (
     Speaker("north-m3", "vi+m3", -8, 0.95),
     Speaker("north-f2", "vi+f2", 6, 1.05),
     Speaker("north-f4", "vi+f4", 10, 1.0),
-    Speaker("central-m7", "vi-vn-x-central+m7", -4, 0.92),
+    Speaker("central-m7", "vi-vn-x-central+m7", -4, 0.96),
     Speaker("central-f3", "vi-vn-x-central+f3", 4, 1.08),
-    Speaker("central-m2", "vi-vn-x-central+m2", -10, 1.0),
+    Speaker("central-m2", "vi-vn-x-central+m2", -6, 1.0),
     Speaker("south-m1", "vi-vn-x-south+m1", 0, 1.04),
     Speaker("south-f5", "vi-vn-x-south+f5", 8, 0.97),
     Speaker("south-m5", "vi-vn-x-south+m5", -6, 1.02),
@@ -157,7 +159,9 @@ def plan_clips(sentences: tuple[DemoSentence, ...], *, seed: int, audio_ambiguou
             else:
                 prosody_label, ambiguity = str(rng.choice(others)), "audio-mismatch"
         snr_db = float(rng.uniform(12.0, 32.0))
-        clips.append(Clip(f"clip-{n:04d}", sentence, speaker, prosody_label, ambiguity, snr_db, int(rng.integers(2**31))))
+        clips.append(
+            Clip(f"clip-{n:04d}", sentence, speaker, prosody_label, ambiguity, snr_db, int(rng.integers(2**31)))
+        )
     return clips
 
 
@@ -168,7 +172,7 @@ def _jittered(prosody: Prosody, speaker: Speaker, rng: np.random.Generator, scal
         range_pct=prosody.range_pct + rng.normal(0, 12 * scale),
         rate=prosody.rate * speaker.rate_factor * (1 + rng.normal(0, 0.05 * scale)),
         amplitude=float(np.clip(prosody.amplitude * (1 + rng.normal(0, 0.08 * scale)), 20, 110)),
-        tilt=float(np.clip(prosody.tilt + rng.normal(0, 0.15 * scale), -0.9, 0.9)),
+        tilt=float(np.clip(prosody.tilt + rng.normal(0, 0.15 * scale), -0.95, 1.2)),
     )
 
 
@@ -222,14 +226,17 @@ def render_clip(clip: Clip, workdir: Path) -> np.ndarray:
     scale = 0.5 if clip.ambiguity == "text" else 1.0
     prosody = _jittered(PROSODY[clip.prosody_label], clip.speaker, rng, scale)
     waveform, sample_rate = synthesize(spoken_text(clip.sentence.text), clip.speaker.voice, prosody, workdir)
-    waveform = AF.resample(torch.from_numpy(waveform), sample_rate, SAMPLING_RATE).numpy()
+    # Reading the samples as if recorded at a rate `formant` times higher scales formants (and pitch) by `formant`,
+    # like a smile (> 1) or a lowered larynx (< 1); espeak-ng has no formant control of its own.
+    source_rate = round(sample_rate * prosody.formant)
+    waveform = AF.resample(torch.from_numpy(waveform), source_rate, SAMPLING_RATE).numpy()
     waveform = trim_silence(waveform)
     waveform = tilt_spectrum(waveform, prosody.tilt)
     if prosody.tremolo:
         t = np.arange(waveform.size) / SAMPLING_RATE
         waveform = waveform * (1 - prosody.tremolo * 0.5 * (1 + np.sin(2 * np.pi * rng.uniform(5, 8) * t)))
     # Recording level varies by a few dB, so loudness is a cue but not a perfect one.
-    waveform = waveform * 0.45 * 10 ** (rng.normal(0, 2.0) / 20)
+    waveform = waveform * 0.45 * 10 ** (rng.normal(0, 1.5) / 20)
     speech_rms = float(np.sqrt(np.mean(waveform**2)))
     noise = lfilter([1.0], [1.0, -rng.uniform(0.0, 0.95)], rng.standard_normal(waveform.size))
     noise *= speech_rms / 10 ** (clip.snr_db / 20) / max(float(np.sqrt(np.mean(noise**2))), 1e-9)

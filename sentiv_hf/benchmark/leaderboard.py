@@ -84,7 +84,8 @@ def build_submission(records: list[dict], family: str) -> dict:
                 ],
             }
         )
-    components = {k: first[k] for k in ("text_model", "speech_model") if first.get(k)}
+    fused = next((r for recs in rows.values() for r in recs if r.get("fusion")), {})
+    components = {k: fused[k] for k in ("text_model", "speech_model") if fused.get(k)}
     model = {"id": family, "revision": first.get("model_revision")}
     if components:
         model["components"] = components

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from importlib import metadata
 
+import numpy as np
 import torch
 
 from .cache import FeatureCache
@@ -80,6 +81,10 @@ def fusion_pairs(models: list[ModelSpec]) -> list[tuple[str, ModelSpec, ModelSpe
     if "tfidf" in by_kind and "mfcc" in by_kind:
         pairs.append(("baseline:tfidf+mfcc", by_kind["tfidf"], by_kind["mfcc"]))
     return pairs
+
+
+def _take(x, idx: np.ndarray):
+    return [x[i] for i in idx] if isinstance(x, list) else x[idx]
 
 
 def summary_line(record: dict) -> str:
@@ -171,17 +176,36 @@ class BenchmarkRunner:
         train = self.splits(config_name, dataset=dataset)["train"]
         return [train.ids[i] for i in budget_indices(train.labels.tolist(), budget, seed)]
 
-    def fit_on_budget(self, config_name: str, modality: str, model: ModelSpec, spec: RunSpec, *, dataset=None):
+    def fit_on_budget(
+        self,
+        config_name: str,
+        modality: str,
+        model: ModelSpec,
+        spec: RunSpec,
+        *,
+        dataset: str | None = None,
+        exclude: Split | list[Split] | None = None,
+    ):
         """Fit ``model`` on the ``spec.budget`` subset of a config's train split (memoised for fusion runs).
+
+        Args:
+            exclude: evaluation split(s) of *another* config (the multimodal transcripts): train and validation rows
+                whose text also occurs there are dropped from this fit, so that a sentence the text model saw in
+                training is never scored as a test example. The budget itself is drawn on the full train split, so
+                budgets stay nested.
 
         Returns:
             ``(fitted, train_ids, splits)``.
         """
-        key = (dataset, config_name, modality, model.name, spec.budget, spec.seed)
+        from sentiv_hf.data.budgets import budget_indices
+        from sentiv_hf.labels import normalize_label_key
+
+        banned: set[str] = set()
+        for split in [exclude] if isinstance(exclude, Split) else exclude or []:
+            banned |= {normalize_label_key(t) for t in split.texts}
+        key = (dataset, config_name, modality, model.name, spec.budget, spec.seed, hash(frozenset(banned)))
         if key in self._fitted:
             return self._fitted[key]
-        from sentiv_hf.data.budgets import budget_indices
-
         splits = self.splits(config_name, dataset=dataset)
         train, val = splits["train"], splits["validation"]
         if model.kind != "tfidf" and self.config.encoder != "frozen":
@@ -190,20 +214,30 @@ class BenchmarkRunner:
                 "benchmark runner yet; use encoder: frozen."
             )
         idx = budget_indices(train.labels.tolist(), spec.budget, spec.seed)
-        x_train = self.inputs(model, modality, train)
-        x_train = [x_train[i] for i in idx] if isinstance(x_train, list) else x_train[idx]
+        val_idx = np.arange(len(val))
+        if banned:
+            keep = np.asarray([normalize_label_key(train.texts[i]) not in banned for i in idx], dtype=bool)
+            idx = idx[keep] if keep.any() else idx
+            val_keep = np.asarray([normalize_label_key(t) not in banned for t in val.texts], dtype=bool)
+            val_idx = val_idx[val_keep] if val_keep.any() else val_idx
+        x_train, x_val = self.inputs(model, modality, train), self.inputs(model, modality, val)
         fitted = fit_learner(
             model,
-            x_train,
+            _take(x_train, idx),
             train.labels[idx],
-            self.inputs(model, modality, val),
-            val.labels,
+            _take(x_val, val_idx),
+            val.labels[val_idx],
             num_labels=len(train.label_names),
             seed=spec.seed,
             epochs=self.config.epochs,
             learning_rate=self.config.learning_rate,
             batch_size=self.config.batch_size,
         )
+        if banned:
+            fitted.selection["excluded_overlap"] = {
+                "train": int(budget_indices(train.labels.tolist(), spec.budget, spec.seed).size - idx.size),
+                "validation": int(len(val) - val_idx.size),
+            }
         result = (fitted, [train.ids[i] for i in idx], splits)
         self._fitted[key] = result
         return result

@@ -62,8 +62,7 @@ def load_for_inference(checkpoint: str) -> dict[str, Any]:
         AutoTokenizer,
     )
 
-    if not Path(checkpoint).exists():
-        raise CommandError(f"Checkpoint not found: {checkpoint}")
+    # _load_config reports a missing local folder; a name that may be a Hub id is tried on the Hub.
     if Path(checkpoint).is_dir() and not (Path(checkpoint) / "config.json").is_file():
         raise CommandError(f"{checkpoint} has no config.json: it is not a saved model (pass the training output_dir).")
     config = _load_config(checkpoint)

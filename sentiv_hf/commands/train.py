@@ -115,6 +115,20 @@ def _usage() -> str:
     )
 
 
+# `bool | None` fields of TrainingArguments that HfArgumentParser only accepts with a value (``--hub_private_repo
+# true``); the documented form is the bare flag, so a bare one is read as "true".
+_OPTIONAL_BOOL_FLAGS = ("--hub_private_repo", "--hub-private-repo")
+
+
+def _bare_optional_bools(argv: list[str]) -> list[str]:
+    out: list[str] = []
+    for i, arg in enumerate(argv):
+        out.append(arg)
+        if arg in _OPTIONAL_BOOL_FLAGS and (i + 1 == len(argv) or argv[i + 1].startswith("--")):
+            out.append("true")
+    return out
+
+
 def parse_train_args(argv: list[str]):
     """Parse ``TASK [flags | config file]`` into ``(task, DataArguments, ModelArguments, SentiVTrainingArguments)``.
 
@@ -133,6 +147,7 @@ def parse_train_args(argv: list[str]):
     if task not in TASKS:
         raise CommandError(f"Unknown task {task!r}; choose one of {', '.join(TASKS)}.\n{_usage()}")
     parser = HfArgumentParser((DataArguments, ModelArguments, SentiVTrainingArguments), prog=f"sentiv train {task}")
+    rest = _bare_optional_bools(rest)
     try:
         if len(rest) == 1 and rest[0].endswith((".yaml", ".yml", ".json")):
             path = Path(rest[0])
@@ -336,7 +351,8 @@ def build_speech(splits, label_names, multi_label, model_args, data_args, traini
         prepared[name] = split
     # The transform needs the raw audio column, which the Trainer would otherwise drop as "unused".
     training_args.remove_unused_columns = False
-    if "duration" in splits["train"].column_names:
+    if "duration" in splits["train"].column_names and training_args.length_column_name == "length":
+        # group_by_length batches clips of similar duration (the default "length" column does not exist here).
         training_args.length_column_name = "duration"
     return {
         "model": model,
@@ -368,7 +384,8 @@ class FusionPreprocessor:
         from sentiv_hf.models.text import segment_texts
 
         audio = self.audio(batch)
-        out: dict[str, Any] = {"input_values": audio[self.audio.input_name]}
+        # input_values (wav2vec2-style encoders) or input_features (Whisper): the fusion model takes either.
+        out: dict[str, Any] = {self.audio.input_name: audio[self.audio.input_name]}
         if "attention_mask" in audio:
             out["audio_attention_mask"] = audio["attention_mask"]
         if "labels" in audio:
@@ -392,7 +409,8 @@ class FusionCollator:
             [{"input_ids": f["input_ids"], "attention_mask": f["attention_mask"]} for f in features],
             return_tensors="pt",
         )
-        audio_items = [{"input_values": f["input_values"]} for f in features]
+        name = "input_features" if "input_features" in features[0] else "input_values"
+        audio_items = [{name: f[name]} for f in features]
         for item, f in zip(audio_items, features):
             if "audio_attention_mask" in f:
                 item["attention_mask"] = f["audio_attention_mask"]
@@ -400,7 +418,7 @@ class FusionCollator:
         batch = {
             "input_ids": text["input_ids"],
             "attention_mask": text["attention_mask"],
-            "input_values": audio["input_values"],
+            name: audio[name],
             "audio_attention_mask": audio["attention_mask"],
         }
         if "labels" in features[0]:
@@ -568,6 +586,7 @@ def run_training(task: str, data_args, model_args, training_args, callbacks=None
         >>> task, data, model, args = parse_train_args(["text", "--output_dir", "out", "--max_steps", "2"])
         >>> metrics = run_training(task, data, model, args)  # doctest: +SKIP
     """
+    from sentiv_hf.data import demo_path
     from sentiv_hf.metrics import make_compute_metrics
     from sentiv_hf.training.model_card import SentiVModelCardData
     from sentiv_hf.training.trainer import SentiVTrainer
@@ -629,7 +648,7 @@ def run_training(task: str, data_args, model_args, training_args, callbacks=None
         task=task,
         model_id=training_args.hub_model_id,
         base_model=parts.get("base_model", model_args.model),
-        dataset_id=data_args.dataset or "sentiv-demo",
+        dataset_id=data_args.dataset or str(demo_path()),
         dataset_config=config_name,
         dataset_revision=data_args.dataset_revision,
         label_budget=data_args.budget,
@@ -683,21 +702,26 @@ def run_training(task: str, data_args, model_args, training_args, callbacks=None
 def _fit_fusion_temperatures(trainer, validation) -> None:
     """Fit each modality's temperature on the validation split's per-modality logits (stored in the config)."""
     import torch
+    from torch.utils.data import DataLoader
 
     model = trainer.model
     model.eval()
     labels, text_logits, speech_logits = [], [], []
     with torch.no_grad():
-        for batch in trainer.get_eval_dataloader(validation):
-            batch = trainer._prepare_inputs(batch)
+        # A plain (unsharded) loader: under DDP every rank sees the whole split and fits the same temperatures.
+        loader = DataLoader(validation, batch_size=trainer.args.eval_batch_size, collate_fn=trainer.data_collator)
+        for batch in loader:
+            batch = {k: v.to(trainer.args.device) for k, v in batch.items()}
             labels.append(batch.pop("labels").cpu())
             # fit_temperature wants the raw per-modality logits (the fused output holds calibrated log-probs).
             if model.text_model is not None and "input_ids" in batch:
                 text_logits.append(
                     model._text_logits(batch["input_ids"], batch.get("attention_mask"), None).float().cpu()
                 )
-            if model.speech_model is not None and "input_values" in batch:
-                raw = model._speech_logits(batch["input_values"], None, batch.get("audio_attention_mask"), None)
+            if model.speech_model is not None and ("input_values" in batch or "input_features" in batch):
+                raw = model._speech_logits(
+                    batch.get("input_values"), batch.get("input_features"), batch.get("audio_attention_mask"), None
+                )
                 speech_logits.append(raw.float().cpu())
     temperatures = model.fit_temperature(
         torch.cat(labels),

@@ -161,12 +161,14 @@ class SentiVTrainer(Trainer):
     def _record_training_config(self) -> None:
         """Write the loss settings and class weights into model.config (saved with checkpoints) and the card."""
         config = self.model.config
-        record = self.args.sentiv_loss_config()
-        if self.class_counts is not None:
-            record["train_class_counts"] = [int(c) for c in self.class_counts]
-        config.sentiv_training = record
-        if self.class_weights is not None and self.args.class_weighting != ClassWeighting.NONE:
-            config.class_weights = [round(float(w), 6) for w in self.class_weights]
+        if self.train_dataset is not None:  # evaluation-only trainers leave a loaded checkpoint's record alone
+            record = self.args.sentiv_loss_config()
+            if self.class_counts is not None:
+                record["train_class_counts"] = [int(c) for c in self.class_counts]
+            config.sentiv_training = record
+            if self.class_weights is not None and self.args.uses_class_weights and self.args.loss != LossType.CE:
+                # Only weights the loss really used go into the config (the speech config reads class_weights).
+                config.class_weights = [round(float(w), 6) for w in self.class_weights]
         card = self.card_data
         card.labels = card.labels or self._label_names()
         loss_config = dict(getattr(self.loss_fn, "get_config_dict", dict)())

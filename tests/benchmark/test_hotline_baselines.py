@@ -113,3 +113,24 @@ def test_mfcc_statistics_and_one_class_budget():
     )
     probs = predict_scores(model, ["x", "y"], 3)
     assert probs.shape == (2, 3) and probs[:, 2].tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("headline", ["macro_f1", "weighted_f1"])
+@pytest.mark.parametrize("multi_label", [False, True])
+def test_fast_selection_score_matches_sklearn(headline, multi_label):
+    from sklearn.metrics import f1_score
+
+    from sentiv_hf.benchmark.learners import make_score
+
+    rng = np.random.default_rng(1)
+    average = headline.split("_")[0]
+    for _ in range(20):
+        n, c = int(rng.integers(1, 30)), int(rng.integers(2, 7))
+        logits = rng.normal(size=(n, c))
+        if multi_label:
+            gold = rng.integers(0, 2, size=(n, c))
+            expected = f1_score(gold, (logits >= 0).astype(int), average=average, zero_division=0)
+        else:
+            gold = rng.integers(0, c, size=n)
+            expected = f1_score(gold, logits.argmax(-1), average=average, labels=list(range(c)), zero_division=0)
+        assert make_score(headline, c, multi_label)(gold, logits) == pytest.approx(expected, abs=1e-12)

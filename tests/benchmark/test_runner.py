@@ -113,3 +113,18 @@ def test_report_writes_tables_plot_and_confusions(finished, tmp_path):
     ]
     assert float(row.split(",")[6]) == round(float(np.mean(values)), 4)
     json.loads(json.dumps(records))  # records stay plain JSON
+
+
+def test_text_heads_for_fusion_never_train_on_multimodal_transcripts(finished):
+    runner, records = finished
+    mm = runner.splits("multimodal")
+    text_train = runner.splits("text")["train"]
+    # the fixture's transcripts reuse the text task's vocabulary, so some sentences coincide
+    banned = {t.casefold() for t in mm["validation"].texts + mm["test"].texts}
+    overlap = [i for i, t in zip(text_train.ids, text_train.texts) if t.casefold() in banned]
+    rec = next(
+        r for r in records if r["task"] == "multimodal" and r["model"] == "tiny (average)" and r["budget"] == 1.0
+    )
+    excluded = rec["selection"]["text"].get("excluded_overlap", {"train": 0})
+    assert excluded["train"] == len(overlap)
+    assert rec["extra"]["n_train_text"] == len(text_train) - len(overlap)

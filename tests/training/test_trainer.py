@@ -174,3 +174,14 @@ def test_dataset_labels_skips_the_transform():
     ds.set_transform(lambda batch: (_ for _ in ()).throw(AssertionError("transform must not run")))
     assert dataset_labels(ds) == ("label", [1, 0])
     assert dataset_labels(Dataset.from_dict({"x": [1]})) is None
+
+
+def test_evaluation_only_trainer_keeps_the_checkpoint_record(tmp_path, tokenizer):
+    model = tiny_text_model(tokenizer, len(NAMES), dict(enumerate(NAMES)), word_segmenter=None)
+    model.config.sentiv_training = {"loss": "focal", "train_class_counts": [6, 3, 1]}
+    model.config.class_weights = [0.5, 1.0, 1.5]
+    args = SentiVTrainingArguments(output_dir=str(tmp_path), report_to=[], use_cpu=True, loss="weighted_ce")
+    trainer = SentiVTrainer(model=model, args=args, eval_dataset=make_split(tokenizer, EVAL_LABELS))
+    assert model.config.sentiv_training == {"loss": "focal", "train_class_counts": [6, 3, 1]}
+    # The eval loss reuses the weights the checkpoint was trained with.
+    assert trainer.loss_fn.get_config_dict()["weight"] == pytest.approx([0.5, 1.0, 1.5])
