@@ -714,15 +714,17 @@ def _fit_fusion_temperatures(trainer, validation) -> None:
             batch = {k: v.to(trainer.args.device) for k, v in batch.items()}
             labels.append(batch.pop("labels").cpu())
             # fit_temperature wants the raw per-modality logits (the fused output holds calibrated log-probs).
-            if model.text_model is not None and "input_ids" in batch:
-                text_logits.append(
-                    model._text_logits(batch["input_ids"], batch.get("attention_mask"), None).float().cpu()
-                )
-            if model.speech_model is not None and ("input_values" in batch or "input_features" in batch):
-                raw = model._speech_logits(
-                    batch.get("input_values"), batch.get("input_features"), batch.get("audio_attention_mask"), None
-                )
-                speech_logits.append(raw.float().cpu())
+            text, speech = model.modality_logits(
+                input_ids=batch.get("input_ids") if model.text_model is not None else None,
+                attention_mask=batch.get("attention_mask"),
+                input_values=batch.get("input_values") if model.speech_model is not None else None,
+                audio_attention_mask=batch.get("audio_attention_mask"),
+                input_features=batch.get("input_features") if model.speech_model is not None else None,
+            )
+            if text is not None:
+                text_logits.append(text.float().cpu())
+            if speech is not None:
+                speech_logits.append(speech.float().cpu())
     temperatures = model.fit_temperature(
         torch.cat(labels),
         text_logits=torch.cat(text_logits) if text_logits else None,

@@ -8,9 +8,12 @@ Only relative imports among copied files are used, so saved folders load with ``
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 from torch import nn
 from transformers import AutoModelForSequenceClassification, PreTrainedModel
+from transformers import initialization as init
 from transformers.utils import logging
 
 from .configuration_sentiv_fusion import SentiVFusionConfig
@@ -34,19 +37,32 @@ class SentiVFusionPreTrainedModel(PreTrainedModel):
     _supports_flash_attn = True
     _supports_sdpa = True
     _supports_flex_attn = True
+    # Checkpoints saved before the alignment matrix became a buffer lack it; _init_weights rebuilds it from the config.
+    _keys_to_ignore_on_load_missing = [r"^label_alignment$"]
 
     @property
     def dtype(self) -> torch.dtype:
-        # Head-only average/uncertainty fusion has no parameters at all; it still has to save and load.
-        return next((p.dtype for p in self.parameters() if p.is_floating_point()), torch.get_default_dtype())
+        # Head-only average/uncertainty fusion has no parameters, only the alignment buffer.
+        tensors = itertools.chain(self.parameters(), self.buffers())
+        return next((t.dtype for t in tensors if t.is_floating_point()), torch.get_default_dtype())
+
+    def _init_weights(self, module: nn.Module) -> None:
+        if isinstance(module, SentiVFusionModel):
+            config = module.config
+            init.copy_(
+                module.label_alignment,
+                label_alignment_matrix(config.text_labels, config.speech_labels, config.label_merge),
+            )
+        else:
+            super()._init_weights(module)
 
 
 class SentiVFusionModel(SentiVFusionPreTrainedModel):
     """Speech + text late-fusion emotion classifier (6 speech labels).
 
-    Head-only ``average``/``uncertainty`` models have no weights at all: ``save_pretrained`` writes the config (with
-    the fitted temperatures) and code only, and they are rebuilt with
-    ``AutoModel.from_config(AutoConfig.from_pretrained(dir))``.
+    Model state is the sub-models, the ``concat_mlp`` head and the ``label_alignment`` buffer (text → speech label
+    matrix), so every model, head-only ``average``/``uncertainty`` included, saves a ``model.safetensors`` and
+    reloads with ``AutoModel.from_pretrained(dir)``. The fitted temperatures live in the config.
 
     Example:
         >>> model = SentiVFusionModel(SentiVFusionConfig(fusion="uncertainty"))  # head-only
@@ -72,25 +88,14 @@ class SentiVFusionModel(SentiVFusionPreTrainedModel):
             hidden_size=config.mlp_hidden_size,
             dropout=config.fusion_dropout,
         )
-        self.post_init()
-
-    @property
-    def label_alignment(self) -> torch.Tensor:
-        """``(n_text_labels, num_labels)`` 0/1 matrix from the config's label names (Disgust → Anger)."""
-        # Built lazily, not a buffer: from_pretrained creates modules on the meta device and would leave a
-        # non-persistent buffer uninitialised.
-        key = (
-            tuple(self.config.text_labels),
-            tuple(self.config.speech_labels),
-            tuple(self.config.label_merge.items()),
+        # ``(n_text_labels, num_labels)`` 0/1 matrix sending each text label to its speech label (Disgust → Anger).
+        # Persistent: it is model state, and it gives head-only models a weights file so from_pretrained works.
+        self.register_buffer(
+            "label_alignment",
+            label_alignment_matrix(config.text_labels, config.speech_labels, config.label_merge),
+            persistent=True,
         )
-        cached = self.__dict__.get("_alignment_cache")
-        if cached is None or cached[0] != key:
-            matrix = label_alignment_matrix(
-                self.config.text_labels, self.config.speech_labels, self.config.label_merge
-            )
-            self.__dict__["_alignment_cache"] = cached = (key, matrix)
-        return cached[1]
+        self.post_init()
 
     @classmethod
     def from_text_speech_pretrained(
@@ -134,35 +139,53 @@ class SentiVFusionModel(SentiVFusionPreTrainedModel):
         """Temperature-scaled speech log-probabilities ``(B, num_labels)``."""
         return torch.log_softmax(speech_logits / self.config.speech_temperature, dim=-1)
 
-    def _text_logits(self, input_ids, attention_mask, text_logits):
-        if text_logits is not None:
-            if text_logits.shape[-1] != len(self.config.text_labels):
-                raise ValueError(
-                    f"text_logits has {text_logits.shape[-1]} columns but the text labels are "
-                    f"{self.config.text_labels}."
-                )
-            return text_logits
-        if input_ids is None:
-            return None
-        if self.text_model is None:
-            raise ValueError("input_ids given but this fusion model has no text model (head-only); pass text_logits.")
-        return self.text_model(input_ids=input_ids, attention_mask=attention_mask).logits
+    def modality_logits(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        input_values: torch.Tensor | None = None,
+        audio_attention_mask: torch.Tensor | None = None,
+        input_features: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+        """Raw logits of each sub-model, before temperature scaling and label alignment.
 
-    def _speech_logits(self, input_values, input_features, audio_attention_mask, speech_logits):
-        if speech_logits is not None:
-            if speech_logits.shape[-1] != self.config.num_labels:
+        Args:
+            input_ids, attention_mask: tokenised (word-segmented) text for the text model.
+            input_values (or input_features for Whisper), audio_attention_mask: audio for the speech model.
+
+        Returns:
+            ``(text_logits, speech_logits)``: ``(batch, n_text_labels)`` in the text label space (e.g. 7 labels with
+            Disgust) and ``(batch, num_labels)``; `None` for a modality without input. Raises `ValueError` when a
+            modality is given but this (head-only) model has no sub-model for it. These are what `fit_temperature`
+            and ``forward(text_logits=..., speech_logits=...)`` take.
+
+        Example:
+            >>> with torch.no_grad():
+            ...     text, speech = model.modality_logits(input_ids=ids, attention_mask=mask, input_values=wave)
+            >>> model.fit_temperature(labels, text_logits=text, speech_logits=speech)
+        """
+        text = None
+        if input_ids is not None:
+            if self.text_model is None:
                 raise ValueError(
-                    f"speech_logits has {speech_logits.shape[-1]} columns but the labels are "
-                    f"{self.config.speech_labels}."
+                    "input_ids given but this fusion model has no text model (head-only); pass text_logits."
                 )
-            return speech_logits
-        if input_values is None and input_features is None:
-            return None
-        if self.speech_model is None:
-            raise ValueError("Audio given but this fusion model has no speech model (head-only); pass speech_logits.")
-        return self.speech_model(
-            input_values=input_values, input_features=input_features, attention_mask=audio_attention_mask
-        ).logits
+            text = self.text_model(input_ids=input_ids, attention_mask=attention_mask).logits
+        speech = None
+        if input_values is not None or input_features is not None:
+            if self.speech_model is None:
+                raise ValueError(
+                    "Audio given but this fusion model has no speech model (head-only); pass speech_logits."
+                )
+            speech = self.speech_model(
+                input_values=input_values, input_features=input_features, attention_mask=audio_attention_mask
+            ).logits
+        return text, speech
+
+    def _checked_logits(self, logits: torch.Tensor, labels: list[str], name: str) -> torch.Tensor:
+        if logits.shape[-1] != len(labels):
+            raise ValueError(f"{name} has {logits.shape[-1]} columns but the labels are {labels}.")
+        return logits
 
     def forward(
         self,
@@ -188,8 +211,18 @@ class SentiVFusionModel(SentiVFusionPreTrainedModel):
         A modality with no input is treated as missing for the whole batch.
         """
         return_dict = return_dict if return_dict is not None else self.config.return_dict
-        raw_text = self._text_logits(input_ids, attention_mask, text_logits)
-        raw_speech = self._speech_logits(input_values, input_features, audio_attention_mask, speech_logits)
+        # Precomputed logits win; the sub-models only run for a modality that has none.
+        raw_text, raw_speech = self.modality_logits(
+            input_ids=input_ids if text_logits is None else None,
+            attention_mask=attention_mask,
+            input_values=input_values if speech_logits is None else None,
+            audio_attention_mask=audio_attention_mask,
+            input_features=input_features if speech_logits is None else None,
+        )
+        if text_logits is not None:
+            raw_text = self._checked_logits(text_logits, self.config.text_labels, "text_logits")
+        if speech_logits is not None:
+            raw_speech = self._checked_logits(speech_logits, self.config.speech_labels, "speech_logits")
         if raw_text is None and raw_speech is None:
             raise ValueError(
                 "No modality given: pass input_ids/text_logits for text and/or input_values/speech_logits for audio."
@@ -227,8 +260,8 @@ class SentiVFusionModel(SentiVFusionPreTrainedModel):
 
         Args:
             labels: ``(N,)`` ids in the speech label space.
-            text_logits: ``(N, n_text_labels)`` raw validation logits of the text model (calibrated after the
-                Disgust → Anger mapping).
+            text_logits: ``(N, n_text_labels)`` raw validation logits of the text model (`modality_logits`;
+                calibrated after the Disgust → Anger mapping).
             speech_logits: ``(N, num_labels)`` raw validation logits of the speech model.
             max_iter: LBFGS iterations.
 

@@ -1,23 +1,29 @@
 """The ``sentiv-emotion`` pipeline: speech + text emotion recognition with a `SentiVFusionModel`.
 
-Each input is ``{"text": str, "audio": path_or_array}`` (either key may be left out), or a list of them. The output
-is the predicted label, the scores of every label, each modality's confidence (max probability, ``None`` when the
-modality was missing), the fusion weights and the modalities used.
+Each input is ``{"text": str, "audio": path_or_array}`` (either key may be left out), or a list of them (batched
+with ``batch_size=...``). The output is the predicted label, the scores of every label, each modality's confidence
+(max probability, ``None`` when the modality was missing), the fusion weights and the modalities used.
 
 Example:
     >>> from transformers import pipeline
     >>> emotion = pipeline("sentiv-emotion", model="out/fusion")
     >>> emotion({"text": "Tôi rất vui", "audio": "clip.wav"})
     {'label': 'Enjoyment', 'scores': {...}, 'confidence': {'text': 0.8, 'speech': 0.6}, ...}
+    >>> emotion([{"text": "Tôi buồn"}, {"audio": "clip.wav"}], batch_size=8)  # one forward pass per modality
 """
 
 from __future__ import annotations
 
+import collections.abc
 import logging
+import os
+from typing import Any
 
 import torch
+from torch.utils.data import DataLoader
 from transformers import AutoModel, Pipeline
 from transformers.pipelines import PIPELINE_REGISTRY
+from transformers.pipelines.pt_utils import PipelineDataset, PipelineIterator
 
 from .audio_input import prepare_waveform
 from .text import TEXT_MAX_LENGTH, segment_texts, word_segmenter_of
@@ -26,6 +32,52 @@ logger = logging.getLogger(__name__)
 
 TASK_NAME = "sentiv-emotion"
 _INPUT_KEYS = ("text", "audio")
+_AUDIO_KEYS = ("input_values", "input_features")
+
+
+class ModalityCollator:
+    """Collates preprocessed items that may hold text, audio or both into one batch.
+
+    Text rows are padded with ``tokenizer.pad`` and audio rows with ``feature_extractor.pad`` (each modality only
+    over the items that have it); ``has_text``/``has_speech`` (``(batch,)`` bools) say which item has which.
+
+    Example:
+        >>> batch = ModalityCollator(tokenizer, feature_extractor)([pipe.preprocess({"text": "vui"}), ...])
+    """
+
+    def __init__(self, tokenizer, feature_extractor) -> None:
+        self.tokenizer = tokenizer
+        self.feature_extractor = feature_extractor
+
+    def __call__(self, items: list[dict[str, Any]]) -> dict[str, Any]:
+        if len(items) == 1:
+            return items[0]
+        batch: dict[str, Any] = {
+            "has_text": torch.cat([item["has_text"] for item in items]),
+            "has_speech": torch.cat([item["has_speech"] for item in items]),
+        }
+        text = [item for item in items if "input_ids" in item]
+        if text:
+            padded = self.tokenizer.pad(
+                {
+                    "input_ids": [item["input_ids"][0].tolist() for item in text],
+                    "attention_mask": [item["attention_mask"][0].tolist() for item in text],
+                },
+                return_tensors="pt",
+            )
+            batch["input_ids"], batch["attention_mask"] = padded["input_ids"], padded["attention_mask"]
+        audio = [item for item in items if any(key in item for key in _AUDIO_KEYS)]
+        if audio:
+            key = next(k for k in _AUDIO_KEYS if k in audio[0])
+            rows = []
+            for item in audio:
+                row = {key: item[key][0].numpy()}
+                if item.get("audio_attention_mask") is not None:
+                    row["attention_mask"] = item["audio_attention_mask"][0].numpy()
+                rows.append(row)
+            padded = self.feature_extractor.pad(rows, return_tensors="pt", return_attention_mask=True)
+            batch[key], batch["audio_attention_mask"] = padded[key], padded["attention_mask"]
+        return batch
 
 
 class SentiVEmotionPipeline(Pipeline):
@@ -33,6 +85,15 @@ class SentiVEmotionPipeline(Pipeline):
 
     Text is word-segmented as the text model's config says (``word_segmenter``) and truncated to 256 tokens; audio
     goes through `prepare_waveform` (file decoding, mono/rate/empty checks, cropping to ``max_duration_s``).
+
+    Batching: a list input with ``batch_size=N`` runs as real batches of N. transformers' own collate function
+    (``pad_collate_fn``) refuses items with different keys, so a text-only item next to an audio one could not be
+    batched; `get_iterator` therefore collates with `ModalityCollator`, which pads each modality over the items
+    that have it. Each batch then runs the text model once on its text rows and the speech model once on its audio
+    rows (`SentiVFusionModel.modality_logits`), and fuses the rows grouped by the modalities they have. Results come
+    back one per input, in input order. Audio rows of different lengths are zero-padded with an attention mask, as
+    in training; encoders with group-norm feature extractors (e.g. HuBERT/wav2vec2-base) are not exactly
+    padding-invariant, so their scores can differ slightly from those of ``batch_size=1``.
     """
 
     _load_processor = False
@@ -54,7 +115,10 @@ class SentiVEmotionPipeline(Pipeline):
         if unknown:
             raise ValueError(f"Unknown input keys {unknown}; sentiv-emotion takes {list(_INPUT_KEYS)}.")
         config = self.model.config
-        model_inputs = {}
+        model_inputs = {
+            "has_text": torch.tensor([inputs.get("text") is not None]),
+            "has_speech": torch.tensor([inputs.get("audio") is not None]),
+        }
         if inputs.get("text") is not None:
             if self.tokenizer is None:
                 raise ValueError("Text given but the pipeline has no tokenizer; pass tokenizer=... to pipeline().")
@@ -82,37 +146,80 @@ class SentiVEmotionPipeline(Pipeline):
             )
             key = "input_features" if "input_features" in features else "input_values"
             model_inputs[key] = features[key]
-            model_inputs["audio_attention_mask"] = features.get("attention_mask")
+            if features.get("attention_mask") is not None:
+                model_inputs["audio_attention_mask"] = features["attention_mask"]
         return model_inputs
 
+    def get_iterator(
+        self, inputs, num_workers: int, batch_size: int, preprocess_params, forward_params, postprocess_params
+    ):
+        # Same as Pipeline.get_iterator except for the collate function (see the class docstring).
+        if isinstance(inputs, collections.abc.Sized):
+            dataset = PipelineDataset(inputs, self.preprocess, preprocess_params)
+        else:
+            if num_workers > 1:
+                logger.warning("An iterable input cannot be split between workers; using num_workers=1.")
+                num_workers = 1
+            dataset = PipelineIterator(inputs, self.preprocess, preprocess_params)
+        if "TOKENIZERS_PARALLELISM" not in os.environ:
+            os.environ["TOKENIZERS_PARALLELISM"] = "false"  # DataLoader workers already run in parallel
+        collate_fn = ModalityCollator(self.tokenizer, self.feature_extractor)
+        loader = DataLoader(dataset, num_workers=num_workers, batch_size=batch_size, collate_fn=collate_fn)
+        model_iterator = PipelineIterator(loader, self.forward, forward_params, loader_batch_size=batch_size)
+        return PipelineIterator(model_iterator, self.postprocess, postprocess_params)
+
     def _forward(self, model_inputs, **kwargs):
+        inputs = dict(model_inputs)
+        has_text, has_speech = inputs.pop("has_text"), inputs.pop("has_speech")
         with torch.no_grad():
-            output = self.model(**model_inputs)
-        # A plain dict: the base class rebuilds ModelOutputs and would drop the None of a missing modality.
-        return {
-            "logits": output.logits,
-            "text_logits": output.text_logits,
-            "speech_logits": output.speech_logits,
-            "fusion_weights": output.fusion_weights,
-            "modalities": list(output.modalities),
-        }
+            # One pass of each sub-model over the rows that have its modality.
+            text, speech = self.model.modality_logits(**inputs)
+            reference = text if text is not None else speech
+            size, num_labels = has_text.shape[0], self.model.config.num_labels
+            # Every output is a (batch, ...) tensor, NaN where a row has no value: a tensor cannot hold a per-row
+            # None, and the base class splits a batch into rows by indexing each tensor.
+            out = {
+                name: reference.new_full((size, width), float("nan"))
+                for name, width in (
+                    ("logits", num_labels),
+                    ("text_logits", num_labels),
+                    ("speech_logits", num_labels),
+                    ("fusion_weights", 2),
+                )
+            }
+            # Position of each batch row among the text (speech) rows.
+            text_index = torch.cumsum(has_text.long(), 0) - 1
+            speech_index = torch.cumsum(has_speech.long(), 0) - 1
+            for rows in (has_text & has_speech, has_text & ~has_speech, ~has_text & has_speech):
+                if not rows.any():
+                    continue
+                fused = self.model(
+                    text_logits=text[text_index[rows]] if has_text[rows][0] else None,
+                    speech_logits=speech[speech_index[rows]] if has_speech[rows][0] else None,
+                )
+                for name in out:
+                    value = getattr(fused, name)
+                    if value is not None:  # concat_mlp has no fusion weights
+                        out[name][rows] = value.to(out[name].dtype)
+        return {**out, "has_text": has_text, "has_speech": has_speech}
 
     def postprocess(self, model_outputs, **kwargs):
         id2label = self.model.config.id2label
         probs = model_outputs["logits"][0].float().softmax(-1)
-        confidence = {}
-        for name in ("text", "speech"):
-            logprobs = model_outputs.get(f"{name}_logits")
-            confidence[name] = float(logprobs[0].exp().max()) if logprobs is not None else None
-        weights = model_outputs.get("fusion_weights")
+        present = {"text": bool(model_outputs["has_text"][0]), "speech": bool(model_outputs["has_speech"][0])}
+        confidence = {
+            name: float(model_outputs[f"{name}_logits"][0].float().exp().max()) if present[name] else None
+            for name in ("text", "speech")
+        }
+        weights = model_outputs["fusion_weights"][0].float()
         return {
             "label": id2label[int(probs.argmax())],
             "scores": {id2label[i]: float(p) for i, p in enumerate(probs.tolist())},
             "confidence": confidence,
-            "fusion_weights": {"text": float(weights[0, 0]), "speech": float(weights[0, 1])}
-            if weights is not None
-            else None,
-            "modalities": list(model_outputs["modalities"]),
+            "fusion_weights": None
+            if torch.isnan(weights).any()
+            else {"text": float(weights[0]), "speech": float(weights[1])},
+            "modalities": [name for name in ("text", "speech") if present[name]],
         }
 
 
@@ -122,4 +229,4 @@ def register_pipelines() -> None:
         PIPELINE_REGISTRY.register_pipeline(TASK_NAME, pipeline_class=SentiVEmotionPipeline, pt_model=AutoModel)
 
 
-__all__ = ["SentiVEmotionPipeline", "TASK_NAME", "register_pipelines"]
+__all__ = ["ModalityCollator", "SentiVEmotionPipeline", "TASK_NAME", "register_pipelines"]

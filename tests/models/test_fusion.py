@@ -4,6 +4,7 @@ import math
 
 import pytest
 import torch
+from safetensors.torch import load_file
 from transformers import AutoConfig, AutoModel
 
 from sentiv_hf.labels import SPEECH_LABELS, TEXT_LABELS, TEXT_TO_SPEECH
@@ -146,6 +147,41 @@ def test_fusion_with_submodels(tokenizer, text_model):
     assert not any(p.requires_grad for p in model.speech_model.parameters())
 
 
+def test_modality_logits_are_the_raw_sub_model_logits(tokenizer, text_model):
+    speech = tiny_speech_model()
+    config = SentiVFusionConfig(
+        text_config=text_model.config, speech_config=speech.config, text_temperature=2.0, speech_temperature=3.0
+    )
+    model = SentiVFusionModel(config).eval()
+    model.text_model.load_state_dict(text_model.state_dict())
+    model.speech_model.load_state_dict(speech.state_dict())
+    enc = tokenizer(["Tôi rất vui", "buồn quá"], padding=True, return_tensors="pt")
+    wave = torch.randn(2, 8000)
+    mask = torch.tensor([[1] * 8000, [1] * 6000 + [0] * 2000])
+    with torch.no_grad():
+        text, speech_logits = model.modality_logits(
+            input_ids=enc["input_ids"],
+            attention_mask=enc["attention_mask"],
+            input_values=wave,
+            audio_attention_mask=mask,
+        )
+        # raw: the text label space (7, Disgust kept), no temperature, no alignment
+        assert text.shape == (2, 7) and speech_logits.shape == (2, 6)
+        torch.testing.assert_close(text, text_model(**enc).logits)
+        torch.testing.assert_close(speech_logits, speech(wave, attention_mask=mask).logits)
+        assert model.modality_logits(input_ids=enc["input_ids"])[1] is None
+        assert model.modality_logits(input_values=wave)[0] is None
+        assert model.modality_logits() == (None, None)
+        # forward on the raw inputs equals head-only fusion of these logits
+        fused = model(**enc, input_values=wave, audio_attention_mask=mask)
+        torch.testing.assert_close(fused.logits, model(text_logits=text, speech_logits=speech_logits).logits)
+    head_only = SentiVFusionModel(SentiVFusionConfig())
+    with pytest.raises(ValueError, match="no text model"):
+        head_only.modality_logits(input_ids=enc["input_ids"])
+    with pytest.raises(ValueError, match="no speech model"):
+        head_only.modality_logits(input_values=wave)
+
+
 def test_sub_model_label_mismatch_is_an_error(text_model):
     speech = tiny_speech_model(num_labels=3)  # LABEL_0..2
     with pytest.raises(ValueError, match=r"Cannot align text labels"):
@@ -207,9 +243,10 @@ def test_model_fit_temperature_stores_in_config(tmp_path):
     assert abs(fitted["text_temperature"] - fitted["speech_temperature"]) < 0.05
     model.save_pretrained(tmp_path)
     assert AutoConfig.from_pretrained(tmp_path).speech_temperature == pytest.approx(fitted["speech_temperature"])
-    # head-only average/uncertainty fusion has no weights: the folder holds the config (and code) only
-    assert not list(tmp_path.glob("*.safetensors"))
-    loaded = AutoModel.from_config(AutoConfig.from_pretrained(tmp_path))
+    # the temperatures live in the config; the weights file holds only the label alignment buffer
+    assert sorted(load_file(tmp_path / "model.safetensors")) == ["label_alignment"]
+    loaded = AutoModel.from_pretrained(tmp_path)
+    assert loaded.config.text_temperature == pytest.approx(fitted["text_temperature"])
     torch.testing.assert_close(
         loaded(text_logits=text_logits[:5], speech_logits=speech_logits[:5]).logits,
         model(text_logits=text_logits[:5], speech_logits=speech_logits[:5]).logits,

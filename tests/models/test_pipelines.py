@@ -92,6 +92,70 @@ def test_emotion_pipeline_single_batch_and_missing(fusion_dir, wav_file, speech_
     assert [batch[2]["scores"][name] for name in SPEECH_LABELS] == pytest.approx(expected.tolist(), abs=1e-5)
 
 
+def _count_calls(module, seen: list[int]):
+    return module.register_forward_hook(
+        lambda mod, args, kwargs, out: seen.append(out.logits.shape[0]), with_kwargs=True
+    )
+
+
+def test_emotion_pipeline_list_runs_as_real_batches(fusion_dir, speech_model, feature_extractor):
+    emotion = pipeline("sentiv-emotion", model=str(fusion_dir), device="cpu")
+    inputs = [
+        {"text": "Tôi sợ hãi"},
+        {"audio": make_wave(0.5, seed=1)},
+        {"text": "Hôm nay tôi rất vui", "audio": make_wave(0.5, seed=2)},
+    ]
+    singles = [emotion(item) for item in inputs]
+    text_calls, speech_calls = [], []
+    hooks = [
+        _count_calls(emotion.model.text_model, text_calls),
+        _count_calls(emotion.model.speech_model, speech_calls),
+    ]
+    batch = emotion(inputs, batch_size=3)
+    for hook in hooks:
+        hook.remove()
+    # one pass of each sub-model over the two rows that have its modality
+    assert text_calls == [2] and speech_calls == [2]
+    assert len(batch) == 3
+    assert [r["modalities"] for r in batch] == [["text"], ["speech"], ["text", "speech"]]
+    assert batch[0]["confidence"]["speech"] is None and batch[1]["confidence"]["text"] is None
+    assert batch[0]["fusion_weights"] == {"text": 1.0, "speech": 0.0}
+    assert batch[1]["fusion_weights"] == {"text": 0.0, "speech": 1.0}
+    assert sum(batch[2]["fusion_weights"].values()) == pytest.approx(1.0)
+    # same-length clips need no padding, so every row equals its batch_size=1 result, in input order
+    for got, want in zip(batch, singles):
+        assert got["label"] == want["label"] and got["modalities"] == want["modalities"]
+        assert [got["scores"][n] for n in SPEECH_LABELS] == pytest.approx([want["scores"][n] for n in SPEECH_LABELS])
+    with torch.no_grad():
+        expected = speech_model(**feature_extractor(make_wave(0.5, seed=1), sampling_rate=16000, return_tensors="pt"))
+    assert [batch[1]["scores"][n] for n in SPEECH_LABELS] == pytest.approx(expected.logits.softmax(-1)[0].tolist())
+
+    # clips of different lengths are zero-padded with an attention mask; batches of 2 leave a last batch of 1
+    uneven = [
+        {"audio": make_wave(0.3, seed=3), "text": "vui"},
+        {"audio": make_wave(0.9, seed=4)},
+        {"text": "Anh ấy tức giận vì bị lừa dối"},
+    ]
+    results = emotion(uneven, batch_size=2)
+    assert [r["modalities"] for r in results] == [["text", "speech"], ["speech"], ["text"]]
+    for result, item in zip(results, uneven):
+        assert result["scores"] == pytest.approx(emotion(item)["scores"], abs=1e-4)
+
+
+def test_emotion_pipeline_concat_mlp_batch(tmp_path, tokenizer, text_model, speech_model, feature_extractor):
+    config = SentiVFusionConfig(text_config=text_model.config, speech_config=speech_model.config, fusion="concat_mlp")
+    model = SentiVFusionModel(config)
+    model.text_model.load_state_dict(text_model.state_dict())
+    model.speech_model.load_state_dict(speech_model.state_dict())
+    emotion = pipeline(
+        "sentiv-emotion", model=model, tokenizer=tokenizer, feature_extractor=feature_extractor, device="cpu"
+    )
+    results = emotion([{"text": "vui", "audio": make_wave(0.5)}, {"text": "buồn"}], batch_size=2)
+    # concat_mlp has no fusion weights when both modalities are there
+    assert results[0]["fusion_weights"] is None and results[0]["modalities"] == ["text", "speech"]
+    assert results[1]["fusion_weights"] == {"text": 1.0, "speech": 0.0}
+
+
 def test_emotion_pipeline_head_only_model_is_refused_for_raw_inputs(tmp_path):
     SentiVFusionModel(SentiVFusionConfig(fusion="concat_mlp")).save_pretrained(tmp_path)
     emotion = pipeline("sentiv-emotion", model=str(tmp_path), device="cpu")
