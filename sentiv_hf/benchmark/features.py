@@ -17,7 +17,7 @@ import hashlib
 import json
 import logging
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -266,7 +266,9 @@ class FeatureProvider:
         unique = sorted(first_of.values())
         new_rows: dict[str, np.ndarray] = {}
         if unique:
-            with encoder_threads():
+            # Only real checkpoints get all threads back: MFCCs and the tiny encoders are small ops that run ~10x
+            # slower with 2 threads than with 1 on a busy 2-core machine (measured on the demo corpus).
+            with encoder_threads() if model.kind == "checkpoint" else nullcontext():
                 if modality == "text":
                     texts = split.texts
                     encoded = self._compute_features(model, modality, [texts[i] for i in unique])

@@ -334,12 +334,16 @@ class BenchmarkRunner:
         )
         if self.progress and len(plan) != len(pending):
             print(f"Resuming: {len(plan) - len(pending)} of {len(plan)} runs already in {self.store.path}.")
-        # Heads, baselines and fusion are tiny models: one thread avoids oversubscription on small shared CPUs
-        # (measured ~20x faster for the fusion MLP on 2 busy cores); encoders get all threads back (features.py).
+        # Heads, baselines and fusion are tiny models: one thread (torch and BLAS) avoids oversubscription on small
+        # shared CPUs (measured on 2 busy cores: fusion MLP ~20x, TF-IDF logistic regression ~13x faster);
+        # checkpoint encoders get all torch threads back (features.py).
+        from threadpoolctl import threadpool_limits
+
         threads = torch.get_num_threads()
         torch.set_num_threads(1)
         try:
-            self._run_pending(pending)
+            with threadpool_limits(limits=1):
+                self._run_pending(pending)
         finally:
             torch.set_num_threads(threads)
         keys = {s.key(self.protocol) for s in plan}
