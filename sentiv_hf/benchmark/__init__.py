@@ -13,7 +13,7 @@ from __future__ import annotations
 from .cache import FeatureCache
 from .config import DEFAULT_BUDGETS, TASKS, BenchmarkConfig
 from .features import ENCODER_CALLS, FeatureProvider, ModelSpec, parse_model
-from .leaderboard import build_submission, push_submission, validate_submission, write_submissions
+from .leaderboard import build_submission, push_submission, validate_submission, write_model_cards, write_submissions
 from .report import write_report
 from .runner import BenchmarkRunner, RunSpec
 from .store import ResultsStore
@@ -33,6 +33,7 @@ __all__ = [
     "parse_model",
     "push_submission",
     "validate_submission",
+    "write_model_cards",
     "write_report",
     "write_submissions",
 ]

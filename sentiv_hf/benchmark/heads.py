@@ -125,6 +125,8 @@ def train_head(
         weights = compute_class_weights(np.asarray(y_train), num_labels, "inverse")
     loss_fn = build_loss("bce" if multi_label else "weighted_ce", class_weights=weights)
 
+    # Validation is scored after every epoch: standardise it once.
+    x_val_std = (torch.as_tensor(x_val, dtype=torch.float32) - mean) / std
     head = LayerWeightedHead(x.shape[1], x.shape[2], num_labels)
     optimizer = torch.optim.AdamW(head.parameters(), lr=learning_rate, weight_decay=weight_decay)
     trained = TrainedHead(head, mean, std, best_epoch=-1, best_score=-np.inf)
@@ -138,7 +140,9 @@ def train_head(
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-        value = score(y_val, trained.logits(x_val))
+        head.eval()
+        with torch.inference_mode():
+            value = score(y_val, head(x_val_std).numpy())
         if value > trained.best_score + 1e-9:
             trained.best_score, trained.best_epoch = float(value), epoch
             best_state = copy.deepcopy(head.state_dict())

@@ -202,7 +202,10 @@ def plot_budget_curves(records: list[dict], path: Path) -> None:
             stds = [by_budget[b][1] for b in budgets]
             ax.errorbar([b * 100 for b in budgets], means, yerr=stds, marker="o", capsize=3, label=model)
         ax.set_xscale("log")
-        ax.set_xlabel("label budget (% of train, log scale)")
+        ticks = sorted({float(r["budget"]) for r in task_records})
+        ax.set_xticks([b * 100 for b in ticks], [budget_label(b) for b in ticks])
+        ax.minorticks_off()
+        ax.set_xlabel("label budget (share of the train split, log scale)")
         ax.set_ylabel(METRIC_TITLES.get(metric, metric))
         ax.set_title(task)
         ax.set_ylim(0, 1)
@@ -233,7 +236,10 @@ def plot_confusion_matrices(records: list[dict], folder: Path) -> list[Path]:
         ax.set_yticks(range(len(names)), names)
         for i in range(len(names)):
             for j in range(len(names)):
-                ax.text(j, i, int(matrix[i, j]), ha="center", va="center", fontsize=8)
+                dark = matrix[i, j] > matrix.max() / 2
+                ax.text(
+                    j, i, int(matrix[i, j]), ha="center", va="center", fontsize=8, color="white" if dark else "black"
+                )
         ax.set_xlabel("predicted")
         ax.set_ylabel("true")
         ax.set_title(f"{task} / {model} ({budget_label(float(recs[0]['budget']))}, {len(recs)} seeds)", fontsize=9)

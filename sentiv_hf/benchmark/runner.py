@@ -161,10 +161,17 @@ class BenchmarkRunner:
         except (FileNotFoundError, ValueError):
             return []
 
+    def finetunes(self, model: ModelSpec) -> bool:
+        """Whether ``model`` is trained end to end (``encoder: finetune|lora``) rather than as a head on features."""
+        return self.config.encoder != "frozen" and not model.is_baseline
+
     def inputs(self, model: ModelSpec, modality: str, split: Split):
-        """What ``model`` consumes for ``split``: raw texts (TF-IDF) or cached features."""
+        """What ``model`` consumes for ``split``: raw texts (TF-IDF), cached features, or the split itself
+        (fine-tune mode)."""
         if model.kind == "tfidf":
             return split.texts
+        if self.finetunes(model):
+            return split
         if model.kind == "tiny" and modality == "text" and self.provider.tokenizer_texts is None:
             self.provider.tokenizer_texts = self._tokenizer_texts() or split.texts
         return self.provider.features(model, modality, split)
@@ -208,11 +215,6 @@ class BenchmarkRunner:
             return self._fitted[key]
         splits = self.splits(config_name, dataset=dataset)
         train, val = splits["train"], splits["validation"]
-        if model.kind != "tfidf" and self.config.encoder != "frozen":
-            raise NotImplementedError(
-                f"encoder: {self.config.encoder} (fine-tuning per run with SentiVTrainer) is not wired into the "
-                "benchmark runner yet; use encoder: frozen."
-            )
         idx = budget_indices(train.labels.tolist(), spec.budget, spec.seed)
         val_idx = np.arange(len(val))
         if banned:
@@ -220,6 +222,30 @@ class BenchmarkRunner:
             idx = idx[keep] if keep.any() else idx
             val_keep = np.asarray([normalize_label_key(t) not in banned for t in val.texts], dtype=bool)
             val_idx = val_idx[val_keep] if val_keep.any() else val_idx
+        if self.finetunes(model):
+            from .finetune import finetune_fit
+
+            fitted = finetune_fit(
+                model,
+                modality,
+                train,
+                idx,
+                val,
+                val_idx,
+                seed=spec.seed,
+                epochs=self.config.epochs,
+                learning_rate=self.config.learning_rate,
+                batch_size=self.config.batch_size,
+                out_dir=self.out / "finetune",
+                lora=self.config.encoder == "lora",
+                tokenizer_texts=self._tokenizer_texts() or train.texts,
+                max_seconds=self.config.max_seconds,
+                max_length=self.config.text_max_length,
+                word_segmenter=self.config.word_segmenter,
+            )
+            result = (fitted, [train.ids[i] for i in idx], splits)
+            self._fitted[key] = result
+            return result
         x_train, x_val = self.inputs(model, modality, train), self.inputs(model, modality, val)
         fitted = fit_learner(
             model,
@@ -291,7 +317,6 @@ class BenchmarkRunner:
         start = time.perf_counter()
         outcome: Outcome = TASK_FUNCTIONS[spec.task](self, spec)
         metrics, predictions = evaluate_outcome(outcome)
-        dataset = resolve_dataset(self.config.dataset)
         return {
             "run_key": spec.key(self.protocol),
             "task": spec.task,
@@ -302,11 +327,7 @@ class BenchmarkRunner:
             "budget": spec.budget,
             "seed": spec.seed,
             "headline_metric": headline_metric(spec.task),
-            "dataset": {
-                "path": dataset,
-                "revision": self.config.dataset_revision,
-                "config": self.config.task_config(spec.task),
-            },
+            "dataset": self._test_source(spec.task),
             "model_revision": self.model(spec.model).revision if spec.task != "multimodal" else None,
             "label_names": list(outcome.label_names),
             "n_train": len(outcome.train_ids),
@@ -321,6 +342,25 @@ class BenchmarkRunner:
             "config": self.config.to_dict(),
             "protocol_hash": self.protocol,
             "versions": self._versions,
+        }
+
+    def _test_source(self, task: str) -> dict:
+        """Where a task's gold test labels live (what a submission of this task is validated against)."""
+        if task == "cross_dataset":
+            test, train = self.config.cross_dataset["test"], self.config.cross_dataset["train"]
+            return {
+                "path": resolve_dataset(test.get("dataset", self.config.dataset)),
+                "revision": test.get("revision"),
+                "config": test["config"],
+                "trained_on": {
+                    "path": resolve_dataset(train.get("dataset", self.config.dataset)),
+                    "config": train["config"],
+                },
+            }
+        return {
+            "path": resolve_dataset(self.config.dataset),
+            "revision": self.config.dataset_revision,
+            "config": self.config.task_config(task),
         }
 
     def run(self) -> list[dict]:

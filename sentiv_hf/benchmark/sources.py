@@ -89,6 +89,17 @@ def _load_raw(dataset: str, config: str, revision: str | None):
     return datasets.load_dataset(dataset, config, revision=revision), {}
 
 
+def _with_binary_label(ds):
+    """Add ``binary_label`` (negative / non-negative) derived from a single-label ``label`` column."""
+    import datasets
+
+    from sentiv_hf.labels import BINARY_LABELS, to_binary
+
+    names = ds.features["label"].names
+    binary = [BINARY_LABELS.index(to_binary(names[v])) for v in ds["label"]]
+    return ds.add_column("binary_label", binary, feature=datasets.ClassLabel(names=list(BINARY_LABELS)))
+
+
 def _hash_files(paths: list[str]) -> str:
     digest = hashlib.sha256()
     for path in paths:
@@ -128,6 +139,10 @@ def load_task_splits(
         if name not in raw:
             raise ValueError(f"Dataset {dataset} config {config!r} has no {name!r} split; it has {list(raw)}.")
         ds = raw[name]
+        derived = label_column == "binary_label" and label_column not in ds.column_names and "label" in ds.column_names
+        if derived:
+            # Any SentiV-style single-label dataset yields the binary task (labels.NEGATIVE_EMOTIONS).
+            ds = _with_binary_label(ds)
         if label_column not in ds.column_names:
             raise ValueError(
                 f"Dataset {dataset} config {config!r} split {name!r} has no column {label_column!r}; "

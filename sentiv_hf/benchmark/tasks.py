@@ -217,14 +217,20 @@ def run_hotline(ctx, spec) -> Outcome:
     parts = [splits[s] for s in ("train", "validation", "test")]
     modality = "speech" if parts[0].has_audio else "text"
     model = ctx.model(spec.model)
+    if ctx.finetunes(model):
+        raise NotImplementedError(
+            f"{spec.task} runs its grouped cross-validation on cached features; use encoder: frozen for it "
+            "(fine-tune mode covers text, speech, multimodal, cross_modal and cross_dataset)."
+        )
     ids = [i for p in parts for i in p.ids]
     labels = np.concatenate([p.labels for p in parts])
     groups = [g for p in parts for g in p.speaker_ids]
     if multi and "binary_label" in parts[0].dataset.column_names:
         strat = [b for p in parts for b in p.dataset["binary_label"]]
+    elif multi:  # like label_budget: stratify multi-label rows on their first label (-1: no label)
+        strat = [int(np.flatnonzero(row)[0]) if row.any() else -1 for row in labels]
     else:
-        strat = [tuple(np.flatnonzero(row)) if multi else int(row) for row in labels]
-        strat = [s[0] if multi and s else (-1 if multi else s) for s in strat]
+        strat = [int(v) for v in labels]
     inputs = [ctx.inputs(model, modality, p) for p in parts]
     x_all = [t for chunk in inputs for t in chunk] if model.kind == "tfidf" else np.concatenate(inputs)
     names = parts[0].label_names

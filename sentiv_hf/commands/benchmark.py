@@ -80,10 +80,14 @@ def main(argv: list[str] | None = None) -> int:
 
         os.environ[STOP_AFTER_ENV] = str(args.stop_after)
 
-    from sentiv_hf.benchmark.leaderboard import write_submissions
+    import datasets
+
+    from sentiv_hf.benchmark.leaderboard import write_model_cards, write_submissions
     from sentiv_hf.benchmark.report import markdown_tables, write_report
     from sentiv_hf.benchmark.runner import BenchmarkRunner
 
+    # One progress bar (runs, with ETA) is enough; datasets would add one per split it prepares.
+    datasets.disable_progress_bars()
     start = time.perf_counter()
     runner = BenchmarkRunner(config, progress=not args.no_progress)
     print(
@@ -97,10 +101,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     write_report(records, config.out_dir)
     write_submissions(records, config.out_dir)
+    write_model_cards(records, config.out_dir)
     headline = markdown_tables(records, metrics=("macro_f1",), sections=False)
     print("\n" + headline)
     print(
-        f"Wrote {config.out_dir}/table.md, table.csv, macro_f1_vs_budget.png, confusion/, submission.json "
+        f"Wrote {config.out_dir}/table.md, table.csv, macro_f1_vs_budget.png, confusion/, submission.json, "
+        f"model_cards/ "
         f"({len(records)} runs, {time.perf_counter() - start:.1f} s)."
     )
     return 0

@@ -134,3 +134,57 @@ def test_fast_selection_score_matches_sklearn(headline, multi_label):
             gold = rng.integers(0, c, size=n)
             expected = f1_score(gold, logits.argmax(-1), average=average, labels=list(range(c)), zero_division=0)
         assert make_score(headline, c, multi_label)(gold, logits) == pytest.approx(expected, abs=1e-12)
+
+
+def test_cross_dataset_and_cross_modal_tasks(corpus, tmp_path):
+    config = BenchmarkConfig(
+        dataset=str(corpus),
+        tasks=["cross_dataset", "cross_modal"],
+        models=["tiny", "baseline:tfidf-logreg"],
+        cross_dataset={
+            "train": {"dataset": str(corpus), "config": "multimodal"},
+            "test": {"dataset": str(corpus), "config": "speech"},
+        },
+        budgets=[1.0],
+        seeds=1,
+        epochs=3,
+        max_seconds=1.0,
+        out=str(tmp_path),
+    )
+    runner = BenchmarkRunner(config, progress=False)
+    records = {(r["task"], r["model"]): r for r in runner.run()}
+    # the multimodal config has audio, so cross_dataset is a speech task: only tiny applies
+    assert set(records) == {
+        ("cross_dataset", "tiny"),
+        ("cross_modal", "tiny"),
+        ("cross_modal", "baseline:tfidf-logreg"),
+    }
+    cd = records[("cross_dataset", "tiny")]
+    assert set(cd["predictions"]) == set(runner.splits("speech")["test"].ids)
+    cm = records[("cross_modal", "baseline:tfidf-logreg")]
+    assert cm["label_names"] == ["Anger", "Enjoyment", "Fear", "Neutral", "Sadness", "Surprise"]  # 7 -> 6 labels
+    assert set(cm["predictions"]) == set(runner.splits("multimodal")["test"].ids)
+    assert "Disgust" not in set(cm["predictions"].values())
+    assert cd["dataset"]["config"] == "speech" and cd["dataset"]["trained_on"]["config"] == "multimodal"
+
+
+def test_hotline_binary_derives_negative_labels_from_emotions(corpus, tmp_path):
+    config = BenchmarkConfig(
+        dataset=str(corpus),
+        tasks=["hotline_binary"],
+        models=["baseline:mfcc-logreg"],
+        hotline_folds=4,
+        budgets=[1.0],
+        seeds=1,
+        out=str(tmp_path),
+    )
+    runner = BenchmarkRunner(config, progress=False)
+    (rec,) = runner.run()
+    assert rec["dataset"]["config"] == "speech" and rec["label_names"] == ["non-negative", "negative"]
+    assert len(rec["predictions"]) == 6 * 14  # every speech clip, pooled over 4 speaker-disjoint folds
+    assert [f["speaker_overlap"] for f in rec["selection"]["folds"]] == [0, 0, 0, 0]
+    gold = runner.splits("speech", label_column="binary_label")["test"]
+    negative = {"Anger", "Fear", "Sadness"}
+    names = runner.splits("speech")["test"].label_names
+    expected = [int(names[v] in negative) for v in runner.splits("speech")["test"].labels]
+    assert gold.labels.tolist() == expected

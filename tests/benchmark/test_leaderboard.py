@@ -132,3 +132,25 @@ def test_push_submission_uses_the_given_api(tmp_path):
     kwargs = api.upload_file.call_args.kwargs
     assert kwargs["path_in_repo"].startswith("submissions/org_model/") and kwargs["create_pr"] is True
     assert kwargs["commit_message"] == "Submission: org/model (text)"
+
+
+def test_model_cards_carry_the_results_as_model_index(finished, tmp_path):
+    from huggingface_hub import ModelCard
+
+    from sentiv_hf.benchmark.leaderboard import write_model_cards
+
+    _, records = finished
+    paths = write_model_cards(records, tmp_path)
+    assert {p.name for p in paths} == {
+        "tiny.md",
+        "baseline_tfidf-logreg.md",
+        "baseline_mfcc-logreg.md",
+        "baseline_tfidf+mfcc.md",
+    }
+    card = ModelCard.load(tmp_path / "model_cards" / "baseline_mfcc-logreg.md")
+    results = card.data.eval_results
+    assert len(results) == 3 * 2  # 3 metrics x 2 budgets, one task row
+    top = next(r for r in results if r.metric_name.startswith("macro_f1") and "@ 100%" in r.metric_name)
+    values = [r["metrics"]["macro_f1"] for r in records if r["model"] == "baseline:mfcc-logreg" and r["budget"] == 1.0]
+    assert top.metric_value == pytest.approx(sum(values) / len(values), abs=1e-4)
+    assert top.dataset_config == "speech" and top.task_type == "audio-classification"

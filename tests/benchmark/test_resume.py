@@ -9,23 +9,12 @@ from sentiv_hf.commands.benchmark import main
 
 
 def _args(corpus, out):
-    return [
-        "--dataset",
-        str(corpus),
-        "--out",
-        str(out),
-        "--tasks",
-        "text,speech",
-        "--models",
-        "tiny,baseline:tfidf-logreg",
-        "--budgets",
-        "0.5,1.0",
-        "--seeds",
-        "2",
-        "--epochs",
-        "3",
-        "--no-progress",
-    ]
+    config = out.parent / f"{out.name}.yaml"
+    config.write_text(
+        f"dataset: {corpus}\ntasks: [text, speech, multimodal]\nmodels: [tiny, 'baseline:tfidf-logreg']\n"
+        "budgets: [0.5, 1.0]\nseeds: 2\nepochs: 3\nmax_seconds: 1.0\nfusion: [concat_mlp]\n"
+    )
+    return ["--config", str(config), "--out", str(out), "--no-progress"]
 
 
 def _keys(out):
@@ -46,11 +35,13 @@ def test_killed_run_resumes_without_duplicates_and_matches_an_uninterrupted_run(
     assert len(_keys(killed)) == 3
     assert not (killed / "table.md").exists()  # killed before the report
 
-    assert main(_args(corpus, killed)) == 0  # resume: runs the 9 missing runs only (12 = 3 models x 2 x 2)
+    # resume: the 13 missing runs only (16 = (text: 2 models, speech: 1, multimodal: 1 fusion) x 2 budgets x 2 seeds);
+    # the fusion runs retrain the killed process's text and speech heads, which must give the same numbers
+    assert main(_args(corpus, killed)) == 0
     keys = _keys(killed)
-    assert len(keys) == 12 and len(set(keys)) == 12
+    assert len(keys) == 16 and len(set(keys)) == 16
     assert main(_args(corpus, killed)) == 0  # a finished benchmark re-runs nothing
-    assert len(_keys(killed)) == 12
+    assert len(_keys(killed)) == 16
 
     fresh = tmp_path / "fresh"
     assert main(_args(corpus, fresh)) == 0

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from sentiv_hf.benchmark import ENCODER_CALLS, BenchmarkConfig, BenchmarkRunner, write_report
 from sentiv_hf.benchmark.tasks import ids_hash
@@ -128,3 +129,26 @@ def test_text_heads_for_fusion_never_train_on_multimodal_transcripts(finished):
     excluded = rec["selection"]["text"].get("excluded_overlap", {"train": 0})
     assert excluded["train"] == len(overlap)
     assert rec["extra"]["n_train_text"] == len(text_train) - len(overlap)
+
+
+@pytest.mark.parametrize("mode", ["finetune", "lora"])
+def test_finetune_mode_trains_one_tiny_run_with_the_trainer(corpus, tmp_path, mode):
+    config = BenchmarkConfig(
+        dataset=str(corpus),
+        tasks=["speech"],
+        models=["tiny", "baseline:mfcc-logreg"],
+        encoder=mode,
+        budgets=[1.0],
+        seeds=1,
+        epochs=1,
+        max_seconds=1.0,
+        learning_rate=1e-3,
+        batch_size=16,
+        out=str(tmp_path),
+    )
+    records = BenchmarkRunner(config, progress=False).run()
+    tiny = next(r for r in records if r["model"] == "tiny")
+    assert tiny["selection"]["mode"] == mode and tiny["n_train"] == 48
+    assert set(tiny["predictions"]) == set(BenchmarkRunner(config).splits("speech")["test"].ids)
+    assert 0.0 <= tiny["metrics"]["macro_f1"] <= 1.0
+    assert not any((tmp_path / "finetune").iterdir())  # checkpoints are cleaned up
