@@ -4,20 +4,23 @@ the pairs, in the Hub-ready layout of the real SentiV release.
 How the corpus is made:
 
 * **Text**: the original sentences of `demo_sentences.py` (7 labels, social-media register).
-* **Speech**: every sentence is spoken by one of nine pseudo-speakers (espeak-ng's northern, central and southern
-  Vietnamese voices x three voice variants, each with its own pitch and tempo offsets) with emotion-dependent
+* **Speech**: every sentence is spoken by one of twelve pseudo-speakers (espeak-ng's northern, central and southern
+  Vietnamese voices x four voice variants, each with its own pitch and tempo offsets) with emotion-dependent
   prosody: base pitch (`-p`), pitch range (SSML `<prosody range>`), rate (`-s`), amplitude (`-a`), word gap (`-g`),
-  and a tremolo for Fear. Clips are resampled to 16 kHz mono, trimmed, mixed with seeded coloured noise at a random
-  SNR, and written as 8-bit FLAC (the noise floor is far above 8-bit quantisation noise, and it keeps the folder
-  under 10 MB although the speech and multimodal configs each embed the audio).
+  plus voice-quality effects espeak-ng lacks (tremolo, spectral tilt, formant scaling). Clips are resampled to
+  16 kHz mono, trimmed, mixed with seeded coloured noise at a random SNR, and written as 8-bit FLAC: that halves
+  the size, so the folder stays under 10 MB although the speech and multimodal configs each embed the audio (for
+  the quietest, sad clips the quantisation noise is about as loud as the added noise, like a recording noise floor).
 * **Imperfect in different ways**: text-ambiguous sentences (sarcasm, plain wording) get clear emotional prosody;
   a seeded share of the clear sentences gets flattened (neutral) or mismatched prosody, so that the words tell the
   label and the voice does not. Anger and Disgust prosody overlap on purpose: they merge in the 6-label space.
+  `ambiguity.csv` in the output lists, per clip, the prosody used and which modality is ambiguous.
 
-The script writes the raw release-like files (`train.csv` with text/label, `label/manifest.csv` with
-path/label/speaker_id/transcript and the FLAC files) to a temporary folder and then runs the package's own builders,
-`build_text_dataset` and `build_speech_dataset`, so the demo goes through exactly the user's path. Output is
-deterministic for a given `--seed`. Only maintainers need espeak-ng; users get the committed folder.
+The script writes the raw release-like files (`train.csv` with text/label/split, `label/manifest.csv` with
+path/label/speaker_id/transcript/split and the FLAC files) to a temporary folder and then runs the package's own
+builders, `build_text_dataset` and `build_speech_dataset`, so the demo goes through exactly the user's path. The
+`split` column is one speaker-disjoint split shared by all configs. Output is deterministic for a given `--seed`.
+Only maintainers need espeak-ng; users get the committed folder.
 
 Example:
     python dataset_scripts/make_demo_corpus.py --out sentiv_hf/data/demo --seed 0
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import shutil
 import subprocess
 import sys
@@ -44,6 +48,7 @@ import torchaudio.functional as AF
 from demo_sentences import SENTENCES, DemoSentence
 from scipy.signal import lfilter
 
+from sentiv_hf.data.splits import assign_splits
 from sentiv_hf.labels import TEXT_LABELS
 
 logger = logging.getLogger(__name__)
@@ -51,14 +56,17 @@ logger = logging.getLogger(__name__)
 SAMPLING_RATE = 16_000
 MAX_FOLDER_BYTES = 10 * 1024 * 1024
 CONFIGS = ("text", "speech", "multimodal")
+# Larger evaluation splits than the release default (0.8/0.1/0.1): with ~25 clips per speaker and speaker-disjoint
+# splits, 15 % gives validation and test two speakers each, so demo metrics are less noisy.
+FRACTIONS = (0.7, 0.15, 0.15)
 
 
 @dataclass(frozen=True)
 class Prosody:
     """espeak-ng prosody of one emotion: base pitch 0-99 (`-p`), pitch range change in % (SSML), rate in words per
     minute (`-s`), amplitude 0-200 (`-a`) and word gap in 10 ms units (`-g`); plus two voice-quality effects applied
-    afterwards, which espeak-ng lacks: tremolo depth 0-1 and spectral tilt -1..1 (tense, bright voice > 0; lax, dark
-    voice < 0)."""
+    afterwards, which espeak-ng lacks: tremolo depth 0-1, spectral tilt (tense, bright voice > 0; lax, dark voice < 0)
+    and a formant scale factor (> 1 like a smile, < 1 like a lowered larynx)."""
 
     pitch: float
     range_pct: float
@@ -96,12 +104,15 @@ SPEAKERS: tuple[Speaker, ...] = (
     Speaker("north-m3", "vi+m3", -8, 0.95),
     Speaker("north-f2", "vi+f2", 6, 1.05),
     Speaker("north-f4", "vi+f4", 10, 1.0),
+    Speaker("north-m6", "vi+m6", -2, 1.03),
     Speaker("central-m7", "vi-vn-x-central+m7", -4, 0.96),
     Speaker("central-f3", "vi-vn-x-central+f3", 4, 1.08),
     Speaker("central-m2", "vi-vn-x-central+m2", -6, 1.0),
+    Speaker("central-f1", "vi-vn-x-central+f1", 8, 0.98),
     Speaker("south-m1", "vi-vn-x-south+m1", 0, 1.04),
     Speaker("south-f5", "vi-vn-x-south+f5", 8, 0.97),
     Speaker("south-m5", "vi-vn-x-south+m5", -6, 1.02),
+    Speaker("south-m4", "vi-vn-x-south+m4", -3, 0.94),
 )
 
 # Teencode as people would say it aloud; the transcript keeps the written form.
@@ -128,8 +139,9 @@ def spoken_text(text: str) -> str:
         >>> spoken_text("Đậu rồi mn ơi 🥰")
         'Đậu rồi mọi người ơi'
     """
-    kept = "".join(ch for ch in text if unicodedata.category(ch) not in ("So", "Sk", "Mn") or ch.isalnum())
-    kept = "".join(ch for ch in unicodedata.normalize("NFC", kept) if ch not in "\ufe0f\u200d")
+    # NFC first, so that the only marks left to drop are emoji modifiers (variation selectors, joiners), not tones.
+    composed = unicodedata.normalize("NFC", text)
+    kept = "".join(ch for ch in composed if unicodedata.category(ch) not in ("So", "Sk", "Mn", "Cf"))
     words = [_SPOKEN_FORMS.get(w.casefold(), w) for w in kept.split()]
     return " ".join(words)
 
@@ -196,6 +208,7 @@ def synthesize(text: str, voice: str, prosody: Prosody, workdir: Path) -> tuple[
         >>> wav, sr = synthesize("Xin chào", "vi", PROSODY["Neutral"], Path("/tmp"))  # doctest: +SKIP
     """
     wav_path = workdir / "espeak.wav"
+    wav_path.unlink(missing_ok=True)
     ssml = f'<speak><prosody range="{prosody.range_pct:+.0f}%">{escape(text)}</prosody></speak>'
     command = [
         "espeak-ng", "-m", "-z", "-v", voice,
@@ -220,7 +233,8 @@ def trim_silence(waveform: np.ndarray, *, threshold: float = 0.02, margin_s: flo
 
 
 def render_clip(clip: Clip, workdir: Path) -> np.ndarray:
-    """Synthesise, resample to 16 kHz, trim, add tremolo and noise; returns float32 in [-1, 1]."""
+    """Synthesise, scale formants while resampling to 16 kHz, trim, tilt, add tremolo, level and noise; returns
+    float32 in [-1, 1]."""
     rng = np.random.default_rng(clip.seed)
     # Text-ambiguous items get their emotion spoken clearly (less jitter): the voice is what disambiguates them.
     scale = 0.5 if clip.ambiguity == "text" else 1.0
@@ -228,7 +242,8 @@ def render_clip(clip: Clip, workdir: Path) -> np.ndarray:
     waveform, sample_rate = synthesize(spoken_text(clip.sentence.text), clip.speaker.voice, prosody, workdir)
     # Reading the samples as if recorded at a rate `formant` times higher scales formants (and pitch) by `formant`,
     # like a smile (> 1) or a lowered larynx (< 1); espeak-ng has no formant control of its own.
-    source_rate = round(sample_rate * prosody.formant)
+    # Rounded to 50 Hz (a divisor of 16 kHz and 22.05 kHz) so the resampling ratio stays small and fast.
+    source_rate = 50 * round(sample_rate * prosody.formant / 50)
     waveform = AF.resample(torch.from_numpy(waveform), source_rate, SAMPLING_RATE).numpy()
     waveform = trim_silence(waveform)
     waveform = tilt_spectrum(waveform, prosody.tilt)
@@ -243,8 +258,14 @@ def render_clip(clip: Clip, workdir: Path) -> np.ndarray:
     return np.clip(waveform + noise, -1.0, 1.0).astype(np.float32)
 
 
-def write_raw_release(clips: list[Clip], raw_dir: Path) -> tuple[Path, Path, Path]:
-    """Write `train.csv`, `label/manifest.csv` (+ `label/items.csv` with the prosody plan) and `audio/*.flac`."""
+def write_raw_release(
+    clips: list[Clip], raw_dir: Path, *, seed: int, fractions: tuple[float, float, float] = FRACTIONS
+) -> tuple[Path, Path, Path, pd.DataFrame]:
+    """Write `train.csv`, `label/manifest.csv` and `audio/*.flac`; return their paths and the table of clips
+    (transcript, label, speaker, prosody, ambiguity, SNR, duration, split), one row per clip in file order.
+
+    Both tables carry the same `split` column: speaker-disjoint and stratified by the 7 text labels
+    (`sentiv_hf.data.splits.assign_splits`), so the text, speech and multimodal configs share one split."""
     audio_dir = raw_dir / "audio"
     (raw_dir / "label").mkdir(parents=True, exist_ok=True)
     audio_dir.mkdir(parents=True, exist_ok=True)
@@ -257,7 +278,7 @@ def write_raw_release(clips: list[Clip], raw_dir: Path) -> tuple[Path, Path, Pat
     with tempfile.TemporaryDirectory() as workdir:
         for clip in iterator:
             waveform = render_clip(clip, Path(workdir))
-            # 8-bit FLAC: the added noise is far louder than 8-bit quantisation noise, and it halves the size.
+            # 8-bit FLAC halves the size; the added noise mostly masks the quantisation noise (module docstring).
             sf.write(audio_dir / f"{clip.clip_id}.flac", waveform, SAMPLING_RATE, format="FLAC", subtype="PCM_S8")
             rows.append(
                 {
@@ -272,12 +293,81 @@ def write_raw_release(clips: list[Clip], raw_dir: Path) -> tuple[Path, Path, Pat
                 }
             )
     items = pd.DataFrame(rows)
+    # One speaker-disjoint split for all three configs, written into both raw files: otherwise the text config
+    # would split the same sentences differently, and a text model trained on `text` would have seen the
+    # multimodal test sentences.
+    items["split"] = assign_splits(
+        items["label"].tolist(), groups=items["speaker_id"].tolist(), fractions=fractions, seed=seed
+    )
     text_path = raw_dir / "train.csv"
     manifest_path = raw_dir / "label" / "manifest.csv"
-    items[["transcript", "label"]].rename(columns={"transcript": "text"}).to_csv(text_path, index=False)
-    items[["path", "label", "speaker_id", "transcript"]].to_csv(manifest_path, index=False)
-    items.to_csv(raw_dir / "label" / "items.csv", index=False)
-    return text_path, manifest_path, audio_dir
+    items[["transcript", "label", "split"]].rename(columns={"transcript": "text"}).to_csv(text_path, index=False)
+    items[["path", "label", "speaker_id", "transcript", "split"]].to_csv(manifest_path, index=False)
+    return text_path, manifest_path, audio_dir, items
+
+
+CARD_TITLE = "SentiV demo corpus (synthetic: original Vietnamese sentences, espeak-ng speech)"
+CARD_NOTES = {
+    "text": (
+        "**Demo corpus.** {n} original Vietnamese sentences written for sentiv-hf in a social-media register "
+        "({per_label} per label), not taken from any dataset. {n_text} are deliberately ambiguous as text (sarcasm, "
+        "or plain wording whose emotion only the voice carries); `ambiguity.csv` lists them. All three configs share "
+        "one split, speaker-disjoint for the speech: a sentence is in the same split everywhere."
+    ),
+    "speech": (
+        "**Demo corpus.** Every sentence spoken by espeak-ng's northern, central and southern Vietnamese voices "
+        "({n_speakers} pseudo-speakers = voice x variant, in `speaker_id`; splits are speaker-disjoint) with "
+        "emotion-dependent prosody (pitch, pitch range, rate, loudness, pauses, tremolo, spectral tilt, formant "
+        "shift) and seeded coloured noise at 12-32 dB SNR; trimmed, 16 kHz mono, 8-bit FLAC. Text-ambiguous "
+        "sentences get clear emotional prosody; {n_audio} text-clear ones get flattened or mismatched prosody "
+        "(`ambiguity.csv`). Anger and Disgust prosody overlap. Made by "
+        "`python dataset_scripts/make_demo_corpus.py --seed {seed}` (needs espeak-ng)."
+    ),
+    "multimodal": (
+        "**Demo corpus.** The spoken sentences with their text. Text and voice are ambiguous on different items "
+        "(see `ambiguity.csv`), so fusing the two modalities has something to gain."
+    ),
+}
+_SECTION = r"<!-- sentiv-config:{name} -->\n(?P<body>.*?)<!-- /sentiv-config -->"
+
+
+def describe_demo(out_dir: Path, items: pd.DataFrame, seed: int) -> Path:
+    """Write `ambiguity.csv` (per clip: text and speech ids, label, speaker, prosody used, ambiguity, SNR) and put
+    a demo note at the top of each config's section of the card, through the package's own card writer.
+
+    Example:
+        >>> describe_demo(Path("sentiv_hf/data/demo"), items, seed=0)  # doctest: +SKIP
+    """
+    from sentiv_hf.data.hub import DEFAULT_CONFIG, update_dataset_card
+
+    # The builders number ids by 1-based data row, and both raw files list the clips in the same order.
+    rows = np.arange(1, len(items) + 1)
+    table = items.assign(text_id=[f"text-{r:06d}" for r in rows], speech_id=[f"speech-{r:06d}" for r in rows])
+    columns = ["text_id", "speech_id", "label", "speaker_id", "prosody", "ambiguity", "snr_db", "transcript"]
+    table[columns].to_csv(out_dir / "ambiguity.csv", index=False)
+    values = {
+        "n": len(items),
+        "per_label": int(items["label"].value_counts().min()),
+        "n_text": int((items["ambiguity"] == "text").sum()),
+        "n_audio": int(items["ambiguity"].str.startswith("audio").sum()),
+        "n_speakers": items["speaker_id"].nunique(),
+        "seed": seed,
+    }
+    readme = out_dir / "README.md"
+    for config in CONFIGS:
+        match = re.search(_SECTION.format(name=config), readme.read_text("utf-8"), re.S)
+        body = match["body"].strip() if match else ""
+        present = {p.name.split("-")[0] for p in (out_dir / config).glob("*.parquet")}
+        splits = [split for split in ("train", "validation", "test") if split in present]
+        readme = update_dataset_card(
+            out_dir,
+            config,
+            data_files={split: f"{config}/{split}-*" for split in splits},
+            description=f"{CARD_NOTES[config].format(**values)}\n\n{body}",
+            default=config == DEFAULT_CONFIG,
+            pretty_name=CARD_TITLE,
+        )
+    return readme
 
 
 def folder_size(path: Path) -> int:
@@ -317,7 +407,7 @@ def build(out_dir: Path, *, seed: int, audio_ambiguous_rate: float, raw_dir: Pat
         The printed summary.
 
     Example:
-        >>> print(build(Path("sentiv_hf/data/demo"), seed=0, audio_ambiguous_rate=0.35))  # doctest: +SKIP
+        >>> print(build(Path("sentiv_hf/data/demo"), seed=0, audio_ambiguous_rate=0.2))  # doctest: +SKIP
     """
     from sentiv_hf.data.speech import build_speech_dataset
     from sentiv_hf.data.text import build_text_dataset
@@ -329,12 +419,14 @@ def build(out_dir: Path, *, seed: int, audio_ambiguous_rate: float, raw_dir: Pat
     # Start clean so no shard of an earlier build survives; only what this script writes is removed.
     for config in CONFIGS:
         shutil.rmtree(out_dir / config, ignore_errors=True)
-    (out_dir / "README.md").unlink(missing_ok=True)
+    for name in ("README.md", "LICENSE.md", "ambiguity.csv"):
+        (out_dir / name).unlink(missing_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         raw = raw_dir or Path(tmp)
-        text_path, manifest_path, audio_dir = write_raw_release(clips, raw)
-        text_summary = build_text_dataset(text_path, out_dir, split_seed=seed)
-        speech_summaries = build_speech_dataset(manifest_path, audio_dir, out_dir, split_seed=seed)
+        text_path, manifest_path, audio_dir, items = write_raw_release(clips, raw, seed=seed)
+        text_summary = build_text_dataset(text_path, out_dir)
+        speech_summaries = build_speech_dataset(manifest_path, audio_dir, out_dir)
+    describe_demo(out_dir, items, seed)
     reports = [str(text_summary), *map(str, speech_summaries)]
     summary = "\n\n".join([*reports, summarize(out_dir)])
     if folder_size(out_dir) > MAX_FOLDER_BYTES:

@@ -4,14 +4,17 @@ splits that each cover every label, transcripts on every multimodal row, and at 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import unicodedata
 from collections import Counter
 
 import datasets
+import pandas as pd
 import pytest
 
 from sentiv_hf.data import demo_path
-from sentiv_hf.labels import SPEECH_LABELS, TEXT_LABELS
+from sentiv_hf.labels import SPEECH_LABELS, TEXT_LABELS, TEXT_TO_SPEECH
 
 SPLITS = ["train", "validation", "test"]
 CONFIG_LABELS = {"text": list(TEXT_LABELS), "speech": list(SPEECH_LABELS), "multimodal": list(SPEECH_LABELS)}
@@ -78,6 +81,12 @@ def test_speech_splits_are_speaker_disjoint(demo):
     assert len(set().union(*speakers.values())) >= 6
 
 
+def test_one_split_is_shared_by_all_configs(demo):
+    # A sentence sits in the same split in every config, so no text model trained on `text` saw a multimodal test row.
+    for split in SPLITS:
+        assert set(demo["text"][split]["text"]) == set(demo["multimodal"][split]["text"])
+
+
 def test_multimodal_rows_have_text_and_match_speech(demo):
     text_sentences = {t for split in SPLITS for t in demo["text"][split]["text"]}
     for split in SPLITS:
@@ -102,3 +111,44 @@ def test_audio_decodes_at_16khz_mono_and_is_short(demo):
         assert float(samples.data.abs().max()) > 0.01
     first = demo["multimodal"]["train"][0]["audio"].get_all_samples()
     assert first.sample_rate == 16000 and first.data.shape[0] == 1
+
+
+def test_ambiguity_table_matches_the_configs(demo):
+    table = pd.read_csv(demo_path() / "ambiguity.csv", keep_default_na=False)
+    assert list(table.columns) == [
+        "text_id", "speech_id", "label", "speaker_id", "prosody", "ambiguity", "snr_db", "transcript"
+    ]  # fmt: skip
+    text_rows = {r["id"]: r for split in SPLITS for r in demo["text"][split]}
+    speech_rows = {r["id"]: r for split in SPLITS for r in demo["speech"][split].remove_columns("audio")}
+    assert len(table) == len(text_rows) == len(speech_rows)
+    text_names = demo["text"]["train"].features["label"].names
+    speech_names = demo["speech"]["train"].features["label"].names
+    for row in table.itertuples():
+        assert text_names[text_rows[row.text_id]["label"]] == row.label
+        assert text_rows[row.text_id]["text"] == row.transcript
+        assert speech_names[speech_rows[row.speech_id]["label"]] == TEXT_TO_SPEECH.get(row.label, row.label)
+        assert speech_rows[row.speech_id]["speaker_id"] == row.speaker_id
+    assert set(table["ambiguity"]) == {"", "text", "audio-flat", "audio-mismatch"}
+    # Each modality is ambiguous on its own items: text-ambiguous clips keep their own emotion's prosody.
+    text_ambiguous = table[table["ambiguity"] == "text"]
+    assert (text_ambiguous["prosody"] == text_ambiguous["label"]).all()
+    assert set(text_ambiguous["label"]) == set(TEXT_LABELS)
+    audio_ambiguous = table[table["ambiguity"].str.startswith("audio")]
+    assert len(audio_ambiguous) >= 20
+    assert (audio_ambiguous["prosody"] != audio_ambiguous["label"]).all()
+
+
+def test_loads_with_plain_datasets_in_a_fresh_process(tmp_path):
+    # The bundled folder must work for users without sentiv_hf: nothing in it may need our code to load.
+    script = (
+        "import sys, datasets\n"
+        "ds = datasets.load_dataset(sys.argv[1], 'multimodal', cache_dir=sys.argv[2])\n"
+        "assert 'sentiv_hf' not in sys.modules\n"
+        "print(ds['test'].num_rows, ds['test'].features['label'].num_classes)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(demo_path()), str(tmp_path)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    rows, classes = map(int, result.stdout.split())
+    assert rows > 0 and classes == len(SPEECH_LABELS)
