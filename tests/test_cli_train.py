@@ -45,39 +45,19 @@ def train(*argv: str) -> int:
     return train_cmd.main(list(argv))
 
 
+def flags(**options: object) -> list[str]:
+    """Command-line flags from keywords: ``flags(max_steps=4, eval_split="")`` → ``--max_steps 4 --eval_split ''``."""
+    return [arg for name, value in options.items() for arg in (f"--{name}", str(value))]
+
+
 @pytest.fixture(scope="module")
 def text_run(corpus, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("runs") / "text"
     code = train(
         "text",
-        "--dataset",
-        corpus,
-        "--model",
-        "tiny",
-        "--output_dir",
-        str(out),
-        "--max_steps",
-        "4",
-        "--save_steps",
-        "2",
-        "--logging_steps",
-        "1",
-        "--eval_strategy",
-        "steps",
-        "--eval_steps",
-        "2",
-        "--loss",
-        "focal",
-        "--class_weighting",
-        "inverse",
-        "--sampler",
-        "weighted",
-        "--budget",
-        "0.5",
-        "--seed",
-        "3",
-        "--max_eval_samples",
-        "14",
+        *flags(dataset=corpus, model="tiny", output_dir=out, max_steps=4, save_steps=2, logging_steps=1),
+        *flags(eval_strategy="steps", eval_steps=2, loss="focal", class_weighting="inverse", sampler="weighted"),
+        *flags(budget=0.5, seed=3, max_eval_samples=14),
         *FAST,
     )
     assert code == 0
@@ -105,22 +85,8 @@ def fusion_run(corpus, text_run, speech_run, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("runs") / "fusion"
     code = train(
         "fusion",
-        "--dataset",
-        corpus,
-        "--text_model",
-        str(text_run),
-        "--speech_model",
-        str(speech_run),
-        "--fusion",
-        "concat_mlp",
-        "--output_dir",
-        str(out),
-        "--max_steps",
-        "2",
-        "--max_seconds",
-        "2.0",
-        "--max_eval_samples",
-        "12",
+        *flags(dataset=corpus, text_model=text_run, speech_model=speech_run, fusion="concat_mlp", output_dir=out),
+        *flags(max_steps=2, max_seconds=2.0, max_eval_samples=12),
         *FAST,
     )
     assert code == 0
@@ -259,20 +225,8 @@ def test_wrong_config_type(tmp_path, text_run, corpus, capsys):
     ).save_pretrained(tmp_path)
     assert evaluate_cmd.main([str(tmp_path)]) == 2
     assert "is a 'bert' model (BertModel), not a SentiV checkpoint" in capsys.readouterr().err
-    assert (
-        train(
-            "fusion",
-            "--dataset",
-            corpus,
-            "--text_model",
-            str(text_run),
-            "--speech_model",
-            str(text_run),
-            "--output_dir",
-            str(tmp_path / "f"),
-        )
-        == 2
-    )
+    argv = flags(dataset=corpus, text_model=text_run, speech_model=text_run, output_dir=tmp_path / "f")
+    assert train("fusion", *argv) == 2
     assert "--speech_model" in (err := capsys.readouterr().err) and "expected a 'sentiv-speech' checkpoint" in err
     assert predict_cmd.main([str(text_run), str(text_run / "config.json")]) == 2
     assert "audio file(s) given to a text model" in capsys.readouterr().err
@@ -317,22 +271,8 @@ def test_resume_from_checkpoint(corpus, tmp_path):
     out = tmp_path / "run"
     argv = [
         "text",
-        "--dataset",
-        corpus,
-        "--output_dir",
-        str(out),
-        "--max_steps",
-        "4",
-        "--save_steps",
-        "2",
-        "--logging_steps",
-        "1",
-        "--eval_split",
-        "",
-        "--test_split",
-        "",
-        "--word_segmenter",
-        "none",
+        *flags(dataset=corpus, output_dir=out, max_steps=4, save_steps=2, logging_steps=1),
+        *flags(eval_split="", test_split="", word_segmenter="none"),
         *FAST,
     ]
     task, data_args, model_args, training_args = train_cmd.parse_train_args(argv)
@@ -374,21 +314,13 @@ def test_push_to_hub_uploads_checkpoint_and_gated_card(corpus, tmp_path):
     ):
         code = train(
             "text",
-            "--dataset",
-            corpus,
-            "--output_dir",
-            str(out),
-            "--max_steps",
-            "1",
+            *flags(dataset=corpus, output_dir=out, max_steps=1),
             "--push_to_hub",
-            "--hub_model_id",
-            "org/sentiv-text-tiny",
+            *flags(hub_model_id="org/sentiv-text-tiny"),
             "--hub-private-repo",  # the bare flag, as documented
-            "--hub_strategy",
-            "end",
+            *flags(hub_strategy="end"),
             "--gated",
-            "--max_eval_samples",
-            "7",
+            *flags(max_eval_samples=7),
             *FAST,
         )
     assert code == 0
@@ -426,26 +358,12 @@ def test_accelerate_launch_two_cpu_processes(corpus, tmp_path):
         sys.executable,
         "-m",
         "accelerate.commands.launch",
-        "--config_file",
-        str(repo / "accelerate_configs" / "cpu_ddp.yaml"),
-        "--main_process_port",
-        str(port),
+        *flags(config_file=repo / "accelerate_configs" / "cpu_ddp.yaml", main_process_port=port),
         "-m",
         "sentiv_hf.cli",
         "train",
         "text",
-        "--dataset",
-        corpus,
-        "--output_dir",
-        str(out),
-        "--max_steps",
-        "2",
-        "--sampler",
-        "weighted",
-        "--eval_split",
-        "",
-        "--max_eval_samples",
-        "7",
+        *flags(dataset=corpus, output_dir=out, max_steps=2, sampler="weighted", eval_split="", max_eval_samples=7),
         *FAST,
     ]
     env = {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1"}
@@ -510,21 +428,7 @@ def test_multi_label_speech(tmp_path, capsys):
     corpus = tmp_path / "hotline"
     write_config(corpus, "speech", splits)
     out = tmp_path / "run"
-    assert (
-        train(
-            "speech",
-            "--dataset",
-            str(corpus),
-            "--output_dir",
-            str(out),
-            "--max_steps",
-            "2",
-            "--sampler",
-            "weighted",
-            *FAST,
-        )
-        == 0
-    )
+    assert train("speech", *flags(dataset=corpus, output_dir=out, max_steps=2, sampler="weighted"), *FAST) == 0
     config = _json(out / "config.json")
     assert config["head"] == "multi_label"
     assert config["sentiv_training"]["loss"] == "bce"

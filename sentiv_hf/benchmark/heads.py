@@ -1,8 +1,9 @@
 """Heads trained on cached frozen-encoder features: learned softmax layer weights → projector → classifier.
 
-This mirrors the head of ``SentiVSpeechForAudioClassification`` (``use_weighted_layer_sum`` + projector +
-classifier on masked-mean pooled states), so a head trained here is what the full model would learn with a frozen
-encoder. Training uses the package's class-weighted losses and keeps the epoch with the best validation score.
+This is the SUPERB-style probe of the frozen-encoder protocol: the same learned layer weights and projector as the
+head of ``SentiVSpeechForAudioClassification`` on masked-mean pooled states, with a ReLU between projector and
+classifier so the probe is not restricted to linear decision rules. Training uses the package's class-weighted
+losses and keeps the epoch with the best validation score.
 """
 
 from __future__ import annotations

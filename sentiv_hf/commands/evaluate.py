@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from .train import TASK_DATASET_CONFIGS, CommandError, FusionCollator, FusionPreprocessor, _load_config, load_splits
+from .errors import CommandError, run_reporting_errors
+from .train import TASK_DATASET_CONFIGS
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +63,12 @@ def load_for_inference(checkpoint: str) -> dict[str, Any]:
         AutoTokenizer,
     )
 
-    # _load_config reports a missing local folder; a name that may be a Hub id is tried on the Hub.
+    from sentiv_hf.training.model_factory import load_model_config
+
+    # load_model_config reports a missing local folder; a name that may be a Hub id is tried on the Hub.
     if Path(checkpoint).is_dir() and not (Path(checkpoint) / "config.json").is_file():
         raise CommandError(f"{checkpoint} has no config.json: it is not a saved model (pass the training output_dir).")
-    config = _load_config(checkpoint)
+    config = load_model_config(checkpoint)
     task = task_of_config(config, checkpoint)
     parts: dict[str, Any] = {"task": task, "tokenizer": None, "feature_extractor": None, "segmenter": None}
     if task == "text":
@@ -98,8 +101,8 @@ def _prepare_split(split, parts: dict[str, Any], args, label_column: str | None)
     from transformers import DataCollatorWithPadding
 
     from sentiv_hf.data.audio import AudioPreprocessor
-
-    from .train import _text_preprocess
+    from sentiv_hf.training.collators import FusionCollator
+    from sentiv_hf.training.preprocessing import FusionPreprocessor, text_preprocessor
 
     task = parts["task"]
     audio_prep = None
@@ -115,7 +118,7 @@ def _prepare_split(split, parts: dict[str, Any], args, label_column: str | None)
             num_labels=len(parts["label_names"]),
         )
     if task == "text":
-        tokenize = _text_preprocess(parts["tokenizer"], parts["segmenter"], parts["max_length"], args.text_column)
+        tokenize = text_preprocessor(parts["tokenizer"], parts["segmenter"], parts["max_length"], args.text_column)
         keep = {label_column} if label_column else set()
         split = split.map(tokenize, batched=True, remove_columns=[c for c in split.column_names if c not in keep])
         return split, DataCollatorWithPadding(parts["tokenizer"])
@@ -208,8 +211,7 @@ def _parser() -> argparse.ArgumentParser:
 def run_evaluation(args: argparse.Namespace) -> dict[str, Any]:
     """Evaluate ``args.checkpoint`` on ``args.split`` and write the reports; returns the metrics dict."""
     from sentiv_hf.metrics import compute_classification_metrics, compute_multilabel_metrics, softmax
-
-    from .train import check_columns, label_info
+    from sentiv_hf.training.dataset_loading import check_columns, label_info, load_splits, required_columns
 
     parts = load_for_inference(args.checkpoint)
     task = parts["task"]
@@ -221,11 +223,7 @@ def run_evaluation(args: argparse.Namespace) -> dict[str, Any]:
     if args.max_samples is not None:
         split = split.select(range(min(args.max_samples, len(split))))
     label_column, data_labels, multi_label = label_info(split, args.label_column)
-    required = {"label_column": label_column}
-    if task in ("text", "fusion"):
-        required["text_column"] = args.text_column
-    if task in ("speech", "fusion"):
-        required["audio_column"] = args.audio_column
+    required = required_columns(task, label_column, args.text_column, args.audio_column)
     check_columns(split, required, f"{args.dataset or 'the demo corpus'}:{config_name}/{args.split}")
     model_labels = parts["label_names"]
     unknown = [name for name in data_labels if name not in model_labels]
@@ -305,18 +303,7 @@ def _jsonable(value: Any) -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     """``sentiv evaluate``: 0 on success, 2 on a user error (message on stderr)."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    logging.basicConfig(format="%(asctime)s - %(levelname)s - %(name)s - %(message)s", level=logging.WARNING)
-    try:
-        run_evaluation(args)
-    except CommandError as error:
-        print(f"sentiv evaluate: {error}", file=sys.stderr)
-        return 2
-    return 0
+    return run_reporting_errors("sentiv evaluate", _parser(), argv, run_evaluation)
 
 
 if __name__ == "__main__":

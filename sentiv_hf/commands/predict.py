@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import CommandError, run_reporting_errors
 from .evaluate import load_for_inference
-from .train import CommandError
 
 logger = logging.getLogger(__name__)
 
@@ -124,19 +124,14 @@ def predict(parts: dict[str, Any], texts: list[str], audios: list[str], batch_si
 
 def main(argv: list[str] | None = None) -> int:
     """``sentiv predict``: 0 on success, 2 on a user error (message on stderr)."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    logging.basicConfig(format="%(asctime)s - %(levelname)s - %(name)s - %(message)s", level=logging.WARNING)
-    try:
-        texts, audios = _split_inputs(args)
-        parts = load_for_inference(args.checkpoint)
-        probabilities = predict(parts, texts, audios, args.batch_size)
-    except CommandError as error:
-        print(f"sentiv predict: {error}", file=sys.stderr)
-        return 2
+    return run_reporting_errors("sentiv predict", _parser(), argv, _run)
+
+
+def _run(args: argparse.Namespace) -> None:
+    """Predict every input and print (or write) one JSON line per input."""
+    texts, audios = _split_inputs(args)
+    parts = load_for_inference(args.checkpoint)
+    probabilities = predict(parts, texts, audios, args.batch_size)
     names = parts["label_names"]
     lines = []
     for i, probs in enumerate(probabilities):
@@ -157,7 +152,6 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
-    return 0
 
 
 if __name__ == "__main__":

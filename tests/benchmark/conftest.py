@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .fixtures import make_corpus, make_hotline
+from .fixtures import make_corpus, make_hotline, run_benchmark
 
 
 @pytest.fixture(scope="session")
@@ -19,18 +19,11 @@ def corpus(tmp_path_factory):
 @pytest.fixture(scope="session")
 def finished(corpus, tmp_path_factory):
     """A small finished benchmark: text, speech and multimodal with tiny models and both baselines."""
-    from sentiv_hf.benchmark import BenchmarkConfig, BenchmarkRunner
-
-    out = tmp_path_factory.mktemp("finished")
-    config = BenchmarkConfig(
-        dataset=str(corpus),
+    return run_benchmark(
+        corpus,
+        tmp_path_factory.mktemp("finished"),
         tasks=["text", "speech", "multimodal"],
         models=["tiny", "baseline:tfidf-logreg", "baseline:mfcc-logreg"],
         budgets=[0.25, 1.0],
         seeds=2,
-        epochs=5,
-        max_seconds=1.0,
-        out=str(out),
     )
-    runner = BenchmarkRunner(config, progress=False)
-    return runner, runner.run()

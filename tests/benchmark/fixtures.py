@@ -7,6 +7,7 @@ and tests can assert on sensible values.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from datasets import Audio, ClassLabel, Dataset, Features, Sequence, Value
@@ -144,3 +145,15 @@ def make_hotline(root: Path, *, n_speakers: int = 10, per_speaker: int = 4, seed
         )
     _write(root, "hotline", splits)
     return root
+
+
+def run_benchmark(corpus: Path, out: Path, **config) -> tuple[Any, list[dict]]:
+    """Run a small benchmark on ``corpus`` into ``out`` without progress bars; returns ``(runner, records)``.
+
+    ``config`` holds the other `BenchmarkConfig` fields; ``epochs`` defaults to 5 and ``max_seconds`` to 1.0.
+    """
+    from sentiv_hf.benchmark import BenchmarkConfig, BenchmarkRunner
+
+    config = {"epochs": 5, "max_seconds": 1.0, **config}
+    runner = BenchmarkRunner(BenchmarkConfig(dataset=str(corpus), out=str(out), **config), progress=False)
+    return runner, runner.run()

@@ -10,26 +10,23 @@ from sentiv_hf.benchmark.learners import fit_learner
 from sentiv_hf.benchmark.sources import load_task_splits
 from sentiv_hf.benchmark.tasks import hotline_folds
 
-from .fixtures import SR, _tone
+from .fixtures import SR, _tone, run_benchmark
 
 
 @pytest.fixture(scope="module")
 def hotline_run(corpus, tmp_path_factory):
     out = tmp_path_factory.mktemp("hotline")
-    config = BenchmarkConfig(
-        dataset=str(corpus),
+    runner, records = run_benchmark(
+        corpus,
+        out,
         tasks=["hotline_binary", "hotline_multilabel"],
         models=["tiny", "baseline:mfcc-logreg"],
         configs={"hotline_binary": "hotline", "hotline_multilabel": "hotline"},
         hotline_folds=5,
         budgets=[0.5, 1.0],
         seeds=1,
-        epochs=5,
-        max_seconds=1.0,
-        out=str(out),
     )
-    runner = BenchmarkRunner(config, progress=False)
-    return runner, runner.run(), out
+    return runner, records, out
 
 
 def test_hotline_folds_are_speaker_disjoint(corpus):
@@ -137,8 +134,9 @@ def test_fast_selection_score_matches_sklearn(headline, multi_label):
 
 
 def test_cross_dataset_and_cross_modal_tasks(corpus, tmp_path):
-    config = BenchmarkConfig(
-        dataset=str(corpus),
+    runner, records = run_benchmark(
+        corpus,
+        tmp_path,
         tasks=["cross_dataset", "cross_modal"],
         models=["tiny", "baseline:tfidf-logreg"],
         cross_dataset={
@@ -148,11 +146,8 @@ def test_cross_dataset_and_cross_modal_tasks(corpus, tmp_path):
         budgets=[1.0],
         seeds=1,
         epochs=3,
-        max_seconds=1.0,
-        out=str(tmp_path),
     )
-    runner = BenchmarkRunner(config, progress=False)
-    records = {(r["task"], r["model"]): r for r in runner.run()}
+    records = {(r["task"], r["model"]): r for r in records}
     # the multimodal config has audio, so cross_dataset is a speech task: only tiny applies
     assert set(records) == {
         ("cross_dataset", "tiny"),

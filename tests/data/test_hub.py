@@ -1,9 +1,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from types import SimpleNamespace
 
 import numpy as np
@@ -15,6 +12,8 @@ from huggingface_hub import DatasetCard, HfApi
 from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 
 from sentiv_hf.data.hub import GATED_FIELDS, HubPushError, push_dataset_folder, update_dataset_card, write_config
+
+from ..utils import last_json_line, run_python_without_sentiv_hf
 
 TEXT_FEATURES = Features({"id": Value("string"), "text": Value("string"), "label": ClassLabel(names=["neg", "pos"])})
 SPEECH_FEATURES = Features(
@@ -122,8 +121,6 @@ def test_configs_merge_into_one_card(tmp_path):
 
 LOADER = r"""
 import json, sys
-sys.meta_path.insert(0, type("Block", (), {"find_spec": lambda self, name, path=None, target=None: (
-    (_ for _ in ()).throw(ImportError(name)) if name.split(".")[0] == "sentiv_hf" else None)})())
 import datasets
 text = datasets.load_dataset(sys.argv[1], "text")
 speech = datasets.load_dataset(sys.argv[1], "speech")
@@ -145,12 +142,8 @@ def test_load_dataset_with_embedded_audio_without_sentiv_hf(tmp_path):
     write_config(out, "text", _text_splits())
     write_config(out, "speech", speech)
     wav.unlink()  # the shard must hold the audio bytes, not a path to them
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")}
-    proc = subprocess.run(
-        [sys.executable, "-c", LOADER, str(out)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    proc = run_python_without_sentiv_hf(LOADER, out, cwd=tmp_path, env={"HF_HOME": str(tmp_path / "hf")})
+    result = last_json_line(proc)
     assert result == {
         "text_sizes": {"train": 4, "validation": 2, "test": 2},
         "text_label": ["neg", "pos"],

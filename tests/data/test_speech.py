@@ -4,7 +4,6 @@ import csv
 import json
 import shutil
 import subprocess
-import sys
 import textwrap
 from collections import Counter
 from pathlib import Path
@@ -16,6 +15,8 @@ import soundfile as sf
 
 from sentiv_hf.data.speech import AudioDecodeError, build_speech_dataset, probe_audio
 from sentiv_hf.labels import SPEECH_LABELS
+
+from ..utils import last_json_line, run_python_without_sentiv_hf
 
 RNG = np.random.default_rng(0)
 
@@ -169,13 +170,6 @@ LOADER = textwrap.dedent(
     """
     import json, sys
 
-    class Block:
-        def find_spec(self, name, path=None, target=None):
-            if name == "sentiv_hf" or name.startswith("sentiv_hf."):
-                raise ImportError("sentiv_hf must not be imported here")
-            return None
-
-    sys.meta_path.insert(0, Block())
     from datasets import load_dataset
 
     out = {}
@@ -198,11 +192,7 @@ LOADER = textwrap.dedent(
 
 
 def _load_without_sentiv(folder: Path, *configs: str) -> dict:
-    proc = subprocess.run(
-        [sys.executable, "-c", LOADER, str(folder), *configs], capture_output=True, text=True, cwd=folder, check=False
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return last_json_line(run_python_without_sentiv_hf(LOADER, folder, *configs, cwd=folder))
 
 
 def test_load_dataset_without_sentiv_hf(corpus: dict) -> None:

@@ -2,9 +2,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
 import unicodedata
 
 import pandas as pd
@@ -15,6 +12,8 @@ from sentiv_hf.data.rejects import RejectedRowsError
 from sentiv_hf.data.tables import DataFileError
 from sentiv_hf.data.text import build_text_dataset, normalize_texts
 from sentiv_hf.labels import TEXT_LABELS
+
+from ..utils import last_json_line, run_python_without_sentiv_hf
 
 COMPOSED = unicodedata.normalize("NFC", "Tôi buồn quá")
 DECOMPOSED = unicodedata.normalize("NFD", "Tôi buồn quá")
@@ -259,13 +258,6 @@ def test_normalize_texts():
 LOADER = r"""
 import json, sys
 
-class BlockSentiv:
-    def find_spec(self, name, path=None, target=None):
-        if name == "sentiv_hf" or name.startswith("sentiv_hf."):
-            raise ImportError("sentiv_hf must not be needed to load the dataset")
-        return None
-
-sys.meta_path.insert(0, BlockSentiv())
 import datasets
 
 ds = datasets.load_dataset(sys.argv[1], "text")
@@ -282,13 +274,8 @@ print(json.dumps({
 def test_load_dataset_without_sentiv_hf(release, tmp_path):
     out = tmp_path / "ds"
     build_text_dataset(release, out, label_aliases=["Other=Neutral"])
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")}
-    env.pop("PYTHONPATH", None)
-    proc = subprocess.run(
-        [sys.executable, "-c", LOADER, str(out)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    proc = run_python_without_sentiv_hf(LOADER, out, cwd=tmp_path, env={"HF_HOME": str(tmp_path / "hf")})
+    result = last_json_line(proc)
     assert result["feature"] == "ClassLabel"
     assert result["names"] == list(TEXT_LABELS)
     assert result["sizes"] == {"train": 56, "validation": 7, "test": 7}

@@ -4,9 +4,6 @@ process and in a fresh one where sentiv_hf cannot be imported (trust_remote_code
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -17,20 +14,14 @@ from transformers import AutoModel
 
 from sentiv_hf.models import SentiVFusionConfig, SentiVFusionModel, label_alignment_matrix
 
+from ..utils import last_json_line, run_python_without_sentiv_hf
+
 STRATEGIES = ["average", "concat_mlp", "uncertainty"]
 
 # One child process loads every strategy: interpreter + transformers start-up dominates the cost.
 CHILD = textwrap.dedent(
     """
-    import importlib.abc, json, sys
-
-    class BlockSentiV(importlib.abc.MetaPathFinder):
-        def find_spec(self, name, path=None, target=None):
-            if name == "sentiv_hf" or name.startswith("sentiv_hf."):
-                raise ImportError("sentiv_hf is blocked in this process")
-            return None
-
-    sys.meta_path.insert(0, BlockSentiV())
+    import json, sys
 
     import torch
     from safetensors.torch import load_file, save_file
@@ -85,20 +76,10 @@ def saved(tmp_path_factory, inputs) -> tuple[Path, dict[str, torch.Tensor]]:
 @pytest.fixture(scope="module")
 def child(saved) -> tuple[dict, dict[str, torch.Tensor]]:
     root, _ = saved
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_MODULES_CACHE": str(root / "modules")}
-    env.pop("PYTHONPATH", None)
-    script = root / "child.py"
-    script.write_text(CHILD)
-    done = subprocess.run(
-        [sys.executable, str(script), str(root), *STRATEGIES],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    done = run_python_without_sentiv_hf(
+        CHILD, root, *STRATEGIES, cwd=root, env={"HF_MODULES_CACHE": str(root / "modules")}
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1]), load_file(root / "child.safetensors")
+    return last_json_line(done), load_file(root / "child.safetensors")
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import textwrap
 
 import torch
@@ -14,18 +11,12 @@ from safetensors.torch import load_file, save_file
 from sentiv_hf.models import SentiVFusionConfig, SentiVFusionModel
 from sentiv_hf.models.tiny import tiny_speech_model
 
+from ..utils import last_json_line, run_python_without_sentiv_hf
+
 CHILD = textwrap.dedent(
     """
-    import importlib.abc, json, sys
+    import json, sys
 
-    class BlockSentiV(importlib.abc.MetaPathFinder):
-        # sentiv_hf is installed editable; this makes it unimportable, as on a machine without it
-        def find_spec(self, name, path=None, target=None):
-            if name == "sentiv_hf" or name.startswith("sentiv_hf."):
-                raise ImportError("sentiv_hf is blocked in this process")
-            return None
-
-    sys.meta_path.insert(0, BlockSentiV())
     try:
         import sentiv_hf  # noqa: F401
         raise SystemExit("sentiv_hf was importable")
@@ -85,20 +76,10 @@ def test_fresh_process_without_sentiv_hf(tmp_path, text_model):
         "AutoModel": "modeling_sentiv_fusion.SentiVFusionModel",
     }
 
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_MODULES_CACHE": str(tmp_path / "modules")}
-    env.pop("PYTHONPATH", None)
-    script = tmp_path / "child.py"
-    script.write_text(CHILD)
-    done = subprocess.run(
-        [sys.executable, str(script), str(tmp_path)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    done = run_python_without_sentiv_hf(
+        CHILD, tmp_path, cwd=tmp_path, env={"HF_MODULES_CACHE": str(tmp_path / "modules")}
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    info = json.loads(done.stdout.strip().splitlines()[-1])
+    info = last_json_line(done)
     assert info["sentiv_modules"] == []
     assert info["speech_class"].startswith("transformers_modules.") and info["speech_class"].endswith(
         "modeling_sentiv_speech.SentiVSpeechForAudioClassification"

@@ -1,0 +1,143 @@
+"""The pieces of a ``sentiv train`` run, one builder per task: model, preprocessed splits, collator and card text.
+
+Each builder returns a dict with ``model``, ``processing_class``, ``data_collator``, ``splits`` (prepared, keyed
+``train``/``validation``/``test``) and ``preprocessing`` (the model card's description of it); fusion adds
+``feature_extractor``, ``base_model`` and ``trainable``. `sentiv_hf.commands.train.run_training` hands them to
+`SentiVTrainer`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from transformers import AutoConfig, AutoFeatureExtractor, AutoTokenizer, DataCollatorWithPadding
+
+from sentiv_hf.data.audio import AudioPreprocessor
+
+from .collators import FusionCollator
+from .model_factory import build_fusion_model, build_speech_model, build_text_model, freeze_speech_model
+from .preprocessing import FusionPreprocessor, segmenter_or_none, text_preprocessor
+
+
+def _audio_preprocessor(feature_extractor, split_name: str, num_labels: int, model_args, data_args, training_args):
+    """The audio transform of one split: random crops in training, centre crops in evaluation."""
+    return AudioPreprocessor(
+        feature_extractor,
+        max_seconds=model_args.max_seconds,
+        sampling_rate=model_args.sampling_rate,
+        train=split_name == "train",
+        seed=training_args.seed,
+        label_column=data_args.label_column,
+        num_labels=num_labels,
+    )
+
+
+def build_text(splits, label_names, model_args, data_args, training_args) -> dict[str, Any]:
+    """Text run: tokenised splits (word-segmented first), padded by `DataCollatorWithPadding`.
+
+    Example:
+        >>> parts = build_text(splits, labels, model_args, data_args, training_args)  # doctest: +SKIP
+        >>> parts["preprocessing"]  # doctest: +SKIP
+        'word segmenter `pyvi`, max length 256 tokens'
+    """
+    segmenter = segmenter_or_none(model_args.word_segmenter)
+    model, tokenizer = build_text_model(
+        model_args.model,
+        label_names,
+        train_split=splits["train"],
+        text_column=data_args.text_column,
+        segmenter=segmenter,
+        max_length=model_args.max_length,
+        seed=training_args.seed,
+    )
+    tokenize = text_preprocessor(tokenizer, segmenter, model_args.max_length, data_args.text_column)
+    prepared = {}
+    for name, split in splits.items():
+        drop = [c for c in split.column_names if c not in ("label", "labels", data_args.label_column)]
+        with training_args.main_process_first(desc=f"tokenizing {name}"):
+            prepared[name] = split.map(tokenize, batched=True, remove_columns=drop, desc=f"Tokenizing {name}")
+    return {
+        "model": model,
+        "processing_class": tokenizer,
+        "data_collator": DataCollatorWithPadding(tokenizer),
+        "splits": prepared,
+        "preprocessing": f"word segmenter `{segmenter or 'none'}`, max length {model_args.max_length} tokens",
+    }
+
+
+def build_speech(splits, label_names, multi_label, model_args, data_args, training_args) -> dict[str, Any]:
+    """Speech run: splits with an on-the-fly `AudioPreprocessor` transform, padded by the feature extractor.
+
+    Example:
+        >>> parts = build_speech(splits, labels, False, model_args, data_args, training_args)  # doctest: +SKIP
+    """
+    model, feature_extractor = build_speech_model(model_args, label_names, multi_label, training_args.seed)
+    freeze_speech_model(model, model_args.freeze)
+    prepared = {}
+    for name, split in splits.items():
+        keep = [c for c in (data_args.audio_column, data_args.label_column or "label", "labels", "duration")]
+        split = split.remove_columns([c for c in split.column_names if c not in keep])
+        if data_args.audio_column != "audio":
+            split = split.rename_column(data_args.audio_column, "audio")
+        split.set_transform(
+            _audio_preprocessor(feature_extractor, name, len(label_names), model_args, data_args, training_args)
+        )
+        prepared[name] = split
+    # The transform needs the raw audio column, which the Trainer would otherwise drop as "unused".
+    training_args.remove_unused_columns = False
+    if "duration" in splits["train"].column_names and training_args.length_column_name == "length":
+        # group_by_length batches clips of similar duration (the default "length" column does not exist here).
+        training_args.length_column_name = "duration"
+    return {
+        "model": model,
+        "processing_class": feature_extractor,
+        "data_collator": DataCollatorWithPadding(feature_extractor),
+        "splits": prepared,
+        "preprocessing": (
+            f"mono {model_args.sampling_rate} Hz, {model_args.max_seconds:g} s window "
+            "(random crop in training, centre crop in evaluation)"
+        ),
+    }
+
+
+def build_fusion(splits, label_names, model_args, data_args, training_args) -> dict[str, Any]:
+    """Fusion run: a fusion head over fine-tuned text and speech models, which stay frozen.
+
+    Example:
+        >>> parts = build_fusion(splits, labels, model_args, data_args, training_args)  # doctest: +SKIP
+        >>> parts["trainable"]  # doctest: +SKIP
+        True
+    """
+    model, text_path, speech_path = build_fusion_model(splits, label_names, model_args, data_args, training_args)
+    tokenizer = AutoTokenizer.from_pretrained(text_path)
+    feature_extractor = AutoFeatureExtractor.from_pretrained(speech_path)
+    segmenter = getattr(
+        AutoConfig.from_pretrained(text_path), "word_segmenter", segmenter_or_none(model_args.word_segmenter)
+    )
+    prepared = {}
+    for name, split in splits.items():
+        keep = (data_args.audio_column, data_args.text_column, data_args.label_column or "label")
+        split = split.remove_columns([c for c in split.column_names if c not in keep])
+        audio_prep = _audio_preprocessor(
+            feature_extractor, name, len(label_names), model_args, data_args, training_args
+        )
+        split.set_transform(
+            FusionPreprocessor(tokenizer, audio_prep, segmenter, model_args.max_length, data_args.text_column)
+        )
+        prepared[name] = split
+    training_args.remove_unused_columns = False
+    # Train only the fusion head: the text and speech models are already fine-tuned.
+    model.freeze_submodels()
+    return {
+        "model": model,
+        "processing_class": tokenizer,
+        "data_collator": FusionCollator(tokenizer, feature_extractor),
+        "splits": prepared,
+        "feature_extractor": feature_extractor,
+        "base_model": f"{text_path} + {speech_path}",
+        "trainable": any(p.requires_grad for p in model.parameters()),
+        "preprocessing": (
+            f"text: word segmenter `{segmenter or 'none'}`, max {model_args.max_length} tokens; audio: mono "
+            f"{model_args.sampling_rate} Hz, {model_args.max_seconds:g} s window"
+        ),
+    }

@@ -1,0 +1,73 @@
+"""Helpers shared by the tests: running code in a fresh Python process where ``sentiv_hf`` cannot be imported.
+
+Datasets and checkpoints written by sentiv_hf must load with plain ``datasets`` / ``transformers``
+(``trust_remote_code=True``) on a machine without the package. sentiv_hf is installed editable here, so the child
+process blocks it with a meta-path finder that runs before any other import.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+# Prepended to the child's code. Private names, so that the child's own code cannot clash with them.
+_BLOCK_SENTIV_HF = """\
+import importlib.abc as _importlib_abc
+import sys as _sys
+
+
+class _BlockSentiV(_importlib_abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "sentiv_hf" or name.startswith("sentiv_hf."):
+            raise ImportError("sentiv_hf is blocked in this process")
+        return None
+
+
+_sys.meta_path.insert(0, _BlockSentiV())
+"""
+
+
+def run_python_without_sentiv_hf(
+    code: str, *args: str | Path, cwd: str | Path, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` (dedented) in a fresh interpreter where importing ``sentiv_hf`` raises `ImportError`.
+
+    Args:
+        code: the child's Python source; its arguments are ``sys.argv[1:]``.
+        *args: the arguments, passed as strings.
+        cwd: the child's working directory (use a ``tmp_path``, never the repository root).
+        env: variables added to the child's environment; it always runs offline and without ``PYTHONPATH``.
+        timeout: seconds before `subprocess.TimeoutExpired`.
+
+    Example:
+        >>> proc = run_python_without_sentiv_hf("import sys; print(sys.argv[1])", "hi", cwd=tmp_path)  # doctest: +SKIP
+        >>> proc.stdout  # doctest: +SKIP
+        'hi\\n'
+    """
+    child_env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", **(env or {})}
+    child_env.pop("PYTHONPATH", None)
+    return subprocess.run(
+        [sys.executable, "-c", _BLOCK_SENTIV_HF + textwrap.dedent(code), *map(str, args)],
+        cwd=cwd,
+        env=child_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def last_json_line(proc: subprocess.CompletedProcess[str]) -> Any:
+    """Assert that ``proc`` succeeded (showing the end of its stderr if not) and parse its last stdout line as JSON.
+
+    Example:
+        >>> last_json_line(run_python_without_sentiv_hf("print('[1]')", cwd=tmp_path))  # doctest: +SKIP
+        [1]
+    """
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
