@@ -93,6 +93,7 @@ def train_head(
     batch_size: int = 32,
     multi_label: bool = False,
     weight_decay: float = 1e-2,
+    patience: int | None = 10,
 ) -> TrainedHead:
     """Train a `LayerWeightedHead` on cached features and keep the epoch with the best validation score.
 
@@ -102,6 +103,7 @@ def train_head(
         score: ``score(gold, logits) -> float``, higher is better (validation macro-F1 / weighted-F1).
         seed: seeds initialisation, dropout and shuffling, so a run is reproducible.
         multi_label: sigmoid + BCE (``pos_weight`` from label frequencies) instead of weighted softmax CE.
+        patience: stop after this many epochs without a better validation score (``None``: run every epoch).
 
     Example:
         >>> x = np.random.default_rng(0).normal(size=(20, 3, 8)).astype("float32")
@@ -147,6 +149,8 @@ def train_head(
         if value > trained.best_score + 1e-9:
             trained.best_score, trained.best_epoch = float(value), epoch
             best_state = copy.deepcopy(head.state_dict())
+        elif patience is not None and epoch - trained.best_epoch >= patience:
+            break
     head.load_state_dict(best_state)
     logger.debug("head: best epoch %d, validation score %.4f", trained.best_epoch, trained.best_score)
     return trained
