@@ -217,6 +217,14 @@ def test_missing_checkpoint(tmp_path, capsys):
     assert "Checkpoint not found" in capsys.readouterr().err
 
 
+def test_missing_relative_checkpoint_that_looks_like_a_hub_id(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert predict_cmd.main(["out/nope", "xin chào"]) == 2
+    err = capsys.readouterr().err
+    assert "Checkpoint not found: 'out/nope' is not a local folder" in err
+    assert "Pass the output_dir of `sentiv train` or a Hub id." in err
+
+
 def test_wrong_config_type(tmp_path, text_run, corpus, capsys):
     from transformers import BertConfig
 

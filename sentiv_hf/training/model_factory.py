@@ -33,6 +33,11 @@ def load_model_config(path: str):
     try:
         return AutoConfig.from_pretrained(path)
     except (OSError, ValueError) as error:
+        if not Path(path).exists():
+            raise CommandError(
+                f"Checkpoint not found: {path!r} is not a local folder, and loading it as a Hub model id failed "
+                f"({str(error).splitlines()[0]}). Pass the output_dir of `sentiv train` or a Hub id."
+            ) from None
         raise CommandError(f"Cannot load a model config from {path!r}: {error}") from None
 
 
