@@ -8,6 +8,8 @@ demo corpus has not been generated yet, a small corpus with the same layout is b
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from unittest import mock
 
@@ -266,16 +268,24 @@ def test_bad_arguments(argv, message, tmp_path, capsys, corpus):
 
 
 # ---------------------------------------------------------------------------------------------------- resume
-def test_resume_from_checkpoint(corpus, tmp_path):
-    from transformers import TrainerCallback
+KILL_AFTER_FIRST_CHECKPOINT = """
+import os, sys
+from transformers import TrainerCallback
+from sentiv_hf.commands import train as train_cmd
 
-    class StopAfter(TrainerCallback):
-        """Simulates a killed run: stops once step 2 (a checkpoint step) is done."""
 
-        def on_step_end(self, args, state, control, **kwargs):
-            if state.global_step == 2:
-                control.should_training_stop = True
+class Kill(TrainerCallback):
+    # Dies like a SIGKILL right after checkpoint-2 is written: no cleanup, no final save.
+    def on_save(self, args, state, control, **kwargs):
+        os._exit(137)
 
+
+task, data_args, model_args, training_args = train_cmd.parse_train_args(sys.argv[1:])
+train_cmd.run_training(task, data_args, model_args, training_args, callbacks=[Kill()])
+"""
+
+
+def test_resume_from_checkpoint_after_a_killed_run(corpus, tmp_path):
     out = tmp_path / "run"
     argv = [
         "text",
@@ -283,10 +293,11 @@ def test_resume_from_checkpoint(corpus, tmp_path):
         *flags(eval_split="", test_split="", word_segmenter="none"),
         *FAST,
     ]
-    task, data_args, model_args, training_args = train_cmd.parse_train_args(argv)
-    train_cmd.run_training(task, data_args, model_args, training_args, callbacks=[StopAfter()])
+    killed = subprocess.run([sys.executable, "-c", KILL_AFTER_FIRST_CHECKPOINT, *argv], capture_output=True, text=True)
+    assert killed.returncode == 137, killed.stderr[-2000:]
     assert _json(out / "checkpoint-2" / "trainer_state.json")["global_step"] == 2
     assert not (out / "checkpoint-4").exists()
+    assert not (out / "trainer_state.json").exists()  # the killed run never finished
 
     assert train(*argv, "--resume_from_checkpoint", str(out / "checkpoint-2")) == 0
     state = _json(out / "trainer_state.json")
