@@ -26,6 +26,8 @@ TEXT_TO_SPEECH: dict[str, str] = {"Disgust": "Anger"}
 BINARY_LABELS: tuple[str, ...] = ("non-negative", "negative")
 #: SentiV labels counted as negative affect in the hotline binary task.
 NEGATIVE_EMOTIONS: frozenset[str] = frozenset({"Anger", "Disgust", "Fear", "Sadness"})
+#: Labels that make a multi-label hotline example non-negative when they are all it has.
+NON_NEGATIVE_LABELS: tuple[str, ...] = (*(n for n in TEXT_LABELS if n not in NEGATIVE_EMOTIONS), "None")
 
 LABEL_SPACES: dict[str, tuple[str, ...]] = {
     "text": TEXT_LABELS,
@@ -133,11 +135,16 @@ def to_binary(name: str) -> str:
     return "negative" if name in NEGATIVE_EMOTIONS else "non-negative"
 
 
-def binary_from_multilabel(names: Iterable[str], non_negative: Iterable[str] = ("Neutral", "None")) -> str:
-    """Binary label of a fine-grained hotline example: negative when any of its labels is a negative type.
+def binary_from_multilabel(names: Iterable[str], non_negative: Iterable[str] = NON_NEGATIVE_LABELS) -> str:
+    """Binary label of a fine-grained hotline example: ``negative`` when any of its labels is a negative type.
 
-    The fine-grained hotline labels are all negative types, so an example is ``non-negative`` only when it has no
-    label or only labels listed in ``non_negative``.
+    The fine-grained hotline labels (Despair, Pain, Grievance, ...) are all negative types, and so are the negative
+    SentiV emotions. An example is ``non-negative`` only when it has no label, or only labels listed in
+    ``non_negative`` (by default the non-negative SentiV emotions Enjoyment, Neutral and Surprise, and ``None``).
+
+    Example:
+        >>> binary_from_multilabel(["Despair", "Pain"]), binary_from_multilabel(["enjoyment"])
+        ('negative', 'non-negative')
     """
     keys = {normalize_label_key(n) for n in non_negative}
     return "negative" if any(normalize_label_key(n) not in keys for n in names) else "non-negative"

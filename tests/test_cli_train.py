@@ -219,6 +219,20 @@ def test_missing_checkpoint(tmp_path, capsys):
     assert "Checkpoint not found" in capsys.readouterr().err
 
 
+def test_predict_rejects_an_empty_audio_file_and_warns_on_a_long_one(speech_run, tmp_path, capsys, caplog):
+    import soundfile as sf
+
+    empty = tmp_path / "empty.wav"
+    sf.write(empty, np.zeros(0, dtype=np.float32), 16000)
+    assert predict_cmd.main([str(speech_run), "--audio", str(empty)]) == 2
+    assert f"{empty}: zero-length audio" in capsys.readouterr().err
+
+    long = tmp_path / "long.wav"
+    sf.write(long, (0.1 * np.sin(np.arange(16000 * 12) / 9)).astype(np.float32), 16000)
+    assert predict_cmd.main([str(speech_run), "--audio", str(long)]) == 0
+    assert "lasts 12.0 s; the model uses its central 8.0 s" in caplog.text
+
+
 def test_missing_relative_checkpoint_that_looks_like_a_hub_id(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert predict_cmd.main(["out/nope", "xin chào"]) == 2

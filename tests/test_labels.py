@@ -113,3 +113,7 @@ def test_binary_from_multilabel():
     assert binary_from_multilabel([]) == "non-negative"
     assert binary_from_multilabel(["neutral"]) == "non-negative"
     assert binary_from_multilabel(["Neutral", "Grievance"]) == "negative"
+    assert binary_from_multilabel(["Enjoyment"]) == "non-negative"
+    assert binary_from_multilabel(["surprise", "Neutral"]) == "non-negative"
+    assert binary_from_multilabel(["Surprise", "Fear"]) == "negative"
+    assert binary_from_multilabel(["Calm"], non_negative=["calm"]) == "non-negative"

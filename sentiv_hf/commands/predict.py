@@ -50,6 +50,20 @@ def _split_inputs(args: argparse.Namespace) -> tuple[list[str], list[str]]:
     return texts, audios
 
 
+def _check_audio_files(paths: list[str], max_seconds: float | None) -> None:
+    """Decode every file up front: an unusable one is a clear error, a long one is cropped with a warning."""
+    from sentiv_hf.data.speech import AudioDecodeError, probe_audio
+
+    for path in paths:
+        try:
+            info = probe_audio(path)
+        except AudioDecodeError as error:
+            raise CommandError(f"{error} Pass a non-empty audio file that FFmpeg can decode.") from None
+        if max_seconds is not None and info.duration > max_seconds:
+            message = "%s lasts %.1f s; the model uses its central %.1f s (max_duration_s)."
+            logger.warning(message, path, info.duration, max_seconds)
+
+
 def _audio_dataset(paths: list[str], sampling_rate: int):
     from datasets import Audio, Dataset
 
@@ -86,6 +100,7 @@ def predict(parts: dict[str, Any], texts: list[str], audios: list[str], batch_si
     audio_prep = None
     audio_rows = None
     if audios:
+        _check_audio_files(audios, parts["max_seconds"])
         audio_prep = AudioPreprocessor(
             parts["feature_extractor"], max_seconds=parts["max_seconds"], sampling_rate=parts["sampling_rate"]
         )

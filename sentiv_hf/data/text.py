@@ -264,14 +264,14 @@ def build_text_dataset(
     if strict and len(log):
         raise RejectedRowsError(
             f"--strict: {len(log)} of {n} rows of {path} were rejected ({_reason_text(log.counts_by_reason())}); "
-            f"see {rejects_path}. The first: {log.messages()[0]}."
+            f"see {rejects_path}. The first: {log.messages()[0].rstrip('.')}."
         )
 
     accepted = np.flatnonzero(reason == None)  # noqa: E711
     if len(accepted) == 0:
         raise DataFileError(
             f"All {n} rows of {path} were rejected ({_reason_text(log.counts_by_reason())}); see {rejects_path}. "
-            f"The first: {log.messages()[0]}."
+            f"The first: {log.messages()[0].rstrip('.')}."
         )
     kept_labels = labels[accepted]
     if splits is None:

@@ -88,7 +88,7 @@ def prepare_waveform(
         if wave.ndim != 1:
             raise AudioInputError(
                 f"{source}: expected mono audio of shape (samples,), got shape {wave.shape} (stereo or batched). "
-                "Downmix to mono first, e.g. wave.mean(axis=0), or pass the file path."
+                f"Downmix to mono first, e.g. wave.mean(axis={int(np.argmin(wave.shape))}), or pass the file path."
             )
         wave = wave.astype(np.float32, copy=False)
     if wave.size == 0:

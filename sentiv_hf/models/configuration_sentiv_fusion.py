@@ -6,13 +6,12 @@ from __future__ import annotations
 from transformers import AutoConfig, PreTrainedConfig
 from transformers.configuration_utils import SubConfigSpec
 
-from .configuration_sentiv_speech import SentiVSpeechConfig
+from .configuration_sentiv_speech import DEFAULT_SPEECH_LABELS, SentiVSpeechConfig
 
 FUSION_STRATEGY_NAMES: tuple[str, ...] = ("average", "concat_mlp", "uncertainty")
 CONFIDENCE_NAMES: tuple[str, ...] = ("entropy", "max_prob")
 # Copies of sentiv_hf.labels (this file must load without sentiv_hf installed); a test keeps them equal.
 DEFAULT_TEXT_LABELS: tuple[str, ...] = ("Anger", "Disgust", "Enjoyment", "Fear", "Neutral", "Sadness", "Surprise")
-DEFAULT_SPEECH_LABELS: tuple[str, ...] = ("Anger", "Enjoyment", "Fear", "Neutral", "Sadness", "Surprise")
 DEFAULT_LABEL_MERGE: dict[str, str] = {"Disgust": "Anger"}
 
 

@@ -8,6 +8,10 @@ from transformers.utils import logging
 
 from .pooling import POOLING_REGISTRY
 
+#: The 6 SentiV speech labels (Disgust merged into Anger). Kept here, not imported from ``sentiv_hf.labels``, so the
+#: file works as remote code in a saved folder.
+DEFAULT_SPEECH_LABELS: tuple[str, ...] = ("Anger", "Enjoyment", "Fear", "Neutral", "Sadness", "Surprise")
+
 logger = logging.get_logger(__name__)
 
 SPEECH_HEADS: tuple[str, ...] = ("single_label", "multi_label", "binary")

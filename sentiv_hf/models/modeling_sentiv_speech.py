@@ -14,7 +14,7 @@ from transformers import initialization as init
 from transformers.models.whisper.modeling_whisper import WhisperEncoder
 from transformers.utils import logging
 
-from .configuration_sentiv_speech import SentiVSpeechConfig
+from .configuration_sentiv_speech import DEFAULT_SPEECH_LABELS, SentiVSpeechConfig
 from .outputs import SpeechClassifierOutput
 from .pooling import build_pooling, masked_mean
 
@@ -108,7 +108,8 @@ class SentiVSpeechForAudioClassification(SentiVSpeechPreTrainedModel):
 
         Args:
             path_or_id: encoder checkpoint, e.g. ``"facebook/hubert-base-ls960"`` or a folder with a saved encoder.
-            num_labels: number of labels (not needed with ``id2label``).
+            num_labels: number of labels (not needed with ``id2label``). Without ``id2label``, 6 labels (or none
+                given) get the SentiV speech label names; other counts get ``LABEL_i``.
             id2label: label names by index; ``label2id`` is derived.
             config_kwargs: other `SentiVSpeechConfig` options (``pooling``, ``head``, ...).
 
@@ -117,6 +118,8 @@ class SentiVSpeechForAudioClassification(SentiVSpeechPreTrainedModel):
             ...     "facebook/hubert-base-ls960", id2label=dict(enumerate(SPEECH_LABELS)), pooling="stats")
         """
         encoder_config = AutoConfig.from_pretrained(path_or_id)
+        if id2label is None and num_labels in (None, len(DEFAULT_SPEECH_LABELS)):
+            id2label = dict(enumerate(DEFAULT_SPEECH_LABELS))
         if id2label is not None:
             config_kwargs["id2label"] = {int(k): v for k, v in id2label.items()}
             config_kwargs["label2id"] = {v: int(k) for k, v in id2label.items()}

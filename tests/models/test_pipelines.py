@@ -178,8 +178,10 @@ def test_prepare_waveform_checks(tmp_path, caplog):
         prepare_waveform({"array": make_wave(0.5, 8000), "sampling_rate": 8000})
     with pytest.raises(AudioInputError, match="empty"):
         prepare_waveform(np.zeros(0, dtype=np.float32))
-    with pytest.raises(AudioInputError, match=r"shape \(2, 8000\) \(stereo or batched\)"):
+    with pytest.raises(AudioInputError, match=r"shape \(2, 8000\) \(stereo or batched\).*mean\(axis=0\)"):
         prepare_waveform(make_wave(0.5, channels=2).T)
+    with pytest.raises(AudioInputError, match=r"shape \(8000, 2\) \(stereo or batched\).*mean\(axis=1\)"):
+        prepare_waveform(make_wave(0.5, channels=2))
     with pytest.raises(AudioInputError, match="NaN"):
         prepare_waveform(np.array([0.0, np.nan], dtype=np.float32))
     with pytest.raises(AudioInputError, match="not found"):

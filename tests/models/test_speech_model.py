@@ -163,6 +163,15 @@ def test_from_encoder_pretrained_loads_encoder_weights(tmp_path, kind):
         torch.testing.assert_close(model.encoder.state_dict()[name], param)
 
 
+@pytest.mark.parametrize(
+    ("num_labels", "expected"), [(None, list(SPEECH_LABELS)), (6, list(SPEECH_LABELS)), (2, ["LABEL_0", "LABEL_1"])]
+)
+def test_from_encoder_pretrained_default_label_names(tmp_path, num_labels, expected):
+    HubertModel(tiny_encoder_config("hubert")).save_pretrained(tmp_path / "enc")
+    model = SentiVSpeechForAudioClassification.from_encoder_pretrained(str(tmp_path / "enc"), num_labels=num_labels)
+    assert [model.config.id2label[i] for i in range(model.config.num_labels)] == expected
+
+
 def test_auto_classes_and_config_round_trip(tmp_path):
     model = tiny_speech_model(pooling="attentive", head="multi_label", class_weights=[1.0] * 6)
     model.save_pretrained(tmp_path)
