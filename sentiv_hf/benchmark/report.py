@@ -84,7 +84,10 @@ def markdown_tables(records: list[dict], metrics: tuple[str, ...] = TABLE_METRIC
     rows, budgets = _rows(records)
     headline = {r["task"]: r.get("headline_metric", "macro_f1") for r in records}
     seeds = sorted({r["seed"] for r in records})
-    lines = [f"Mean ± std over {len(seeds)} seed(s) ({', '.join(map(str, seeds))}) on the fixed test set.", ""]
+    where = "on the fixed test set"
+    if any(r["task"].startswith("hotline_") for r in records):
+        where += " (hotline tasks: over the speaker-grouped cross-validation folds)"
+    lines = [f"Mean ± std over {len(seeds)} seed(s) ({', '.join(map(str, seeds))}) {where}.", ""]
     for metric in metrics:
         summary = summarize(records, metric)
         lines += [f"### {METRIC_TITLES[metric]}", ""]

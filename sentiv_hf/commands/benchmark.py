@@ -91,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     runner = BenchmarkRunner(config, progress=not args.no_progress)
     print(
-        f"sentiv benchmark [{config.name}]: tasks {config.tasks}, models {config.models}, "
+        f"sentiv benchmark [{config.name}] on {config.dataset or 'the bundled demo corpus'}: "
+        f"tasks {config.tasks}, models {config.models}, "
         f"budgets {config.budgets}, seeds {config.seeds}, encoder {config.encoder} -> {config.out_dir}"
     )
     try:

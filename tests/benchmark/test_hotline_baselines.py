@@ -7,6 +7,7 @@ from sentiv_hf.benchmark import BenchmarkConfig, BenchmarkRunner, validate_submi
 from sentiv_hf.benchmark.baselines import build_tfidf_logreg, fit_select_c, mfcc_statistics, predict_scores
 from sentiv_hf.benchmark.features import parse_model
 from sentiv_hf.benchmark.learners import fit_learner
+from sentiv_hf.benchmark.report import markdown_tables
 from sentiv_hf.benchmark.sources import load_task_splits
 from sentiv_hf.benchmark.tasks import hotline_folds
 
@@ -70,6 +71,7 @@ def test_hotline_tasks_run_grouped_cv_with_weighted_f1_headline(hotline_run, cor
     report = validate_submission(paths[0], corpus)
     assert report.ok, report.errors
     assert {r["task"] for r in report.recomputed} == {"hotline_binary", "hotline_multilabel"}
+    assert "(hotline tasks: over the speaker-grouped cross-validation folds)" in markdown_tables(records)
 
 
 def test_tfidf_baseline_learns_the_fixture_texts(corpus):
