@@ -53,6 +53,20 @@ def test_audio_classification_pipeline_on_path_and_array(speech_dir, wav_file, s
     assert from_file[0]["label"] == from_array[0]["label"]
 
 
+def test_auto_feature_extractor_and_auto_model_from_the_saved_folder(speech_dir, speech_model):
+    from transformers import AutoFeatureExtractor, AutoModelForAudioClassification
+
+    extractor = AutoFeatureExtractor.from_pretrained(speech_dir)
+    model = AutoModelForAudioClassification.from_pretrained(speech_dir).eval()
+    assert extractor.sampling_rate == 16000 and type(model) is type(speech_model)
+    clips = [make_wave(0.5), make_wave(0.5, seed=1)]
+    with torch.no_grad():
+        batch = model(**extractor(clips, sampling_rate=16000, return_tensors="pt")).logits
+        single = model(**extractor(clips[1], sampling_rate=16000, return_tensors="pt")).logits
+    assert batch.shape == (2, 6)
+    torch.testing.assert_close(batch[1], single[0])
+
+
 def test_audio_classification_pipeline_whisper_and_binary(tmp_path):
     model = tiny_speech_model(
         num_labels=2, encoder="whisper", head="binary", id2label={0: "non-negative", 1: "negative"}
