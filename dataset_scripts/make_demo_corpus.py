@@ -47,8 +47,9 @@ import torch
 import torchaudio.functional as AF
 from demo_sentences import SENTENCES, DemoSentence
 from scipy.signal import lfilter
+from tqdm.auto import tqdm
 
-from sentiv_hf.data.splits import assign_splits
+from sentiv_hf.data.splits import SPLIT_NAMES, assign_splits
 from sentiv_hf.labels import TEXT_LABELS
 
 logger = logging.getLogger(__name__)
@@ -269,14 +270,9 @@ def write_raw_release(
     audio_dir = raw_dir / "audio"
     (raw_dir / "label").mkdir(parents=True, exist_ok=True)
     audio_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # tqdm is a dependency of datasets; this is only a fallback
-        tqdm = None
-    iterator = tqdm(clips, desc="Synthesising") if tqdm else clips
     rows = []
     with tempfile.TemporaryDirectory() as workdir:
-        for clip in iterator:
+        for clip in tqdm(clips, desc="Synthesising"):
             waveform = render_clip(clip, Path(workdir))
             # 8-bit FLAC halves the size; the added noise mostly masks the quantisation noise (module docstring).
             sf.write(audio_dir / f"{clip.clip_id}.flac", waveform, SAMPLING_RATE, format="FLAC", subtype="PCM_S8")
@@ -358,7 +354,7 @@ def describe_demo(out_dir: Path, items: pd.DataFrame, seed: int) -> Path:
         match = re.search(_SECTION.format(name=config), readme.read_text("utf-8"), re.S)
         body = match["body"].strip() if match else ""
         present = {p.name.split("-")[0] for p in (out_dir / config).glob("*.parquet")}
-        splits = [split for split in ("train", "validation", "test") if split in present]
+        splits = [split for split in SPLIT_NAMES if split in present]
         readme = update_dataset_card(
             out_dir,
             config,

@@ -48,13 +48,18 @@ def normalize_label_key(value: object) -> str:
     return re.sub(r"\s+", " ", text).strip().casefold()
 
 
-def parse_label_aliases(specs: Iterable[str] | None) -> dict[str, str]:
-    """Parse ``--label-alias`` values of the form ``RAW=CANONICAL`` into a mapping.
+def parse_label_aliases(specs: Iterable[str] | Mapping[str, str] | None) -> dict[str, str]:
+    """Parse ``--label-alias`` values of the form ``RAW=CANONICAL`` (or a ``{raw: canonical}`` mapping) into a
+    mapping keyed by `normalize_label_key` of the raw side.
 
     Example:
         >>> parse_label_aliases(["Other=Neutral", "vui = Enjoyment"])
         {'other': 'Neutral', 'vui': 'Enjoyment'}
+        >>> parse_label_aliases({" OTHER ": "Neutral"})
+        {'other': 'Neutral'}
     """
+    if isinstance(specs, Mapping):
+        return {normalize_label_key(raw): target for raw, target in specs.items()}
     aliases: dict[str, str] = {}
     for spec in specs or ():
         raw, sep, target = spec.partition("=")

@@ -24,7 +24,6 @@ from sklearn.preprocessing import StandardScaler
 
 logger = logging.getLogger(__name__)
 
-BASELINES: tuple[str, ...] = ("baseline:tfidf-logreg", "baseline:mfcc-logreg")
 C_GRID: tuple[float, ...] = (0.3, 3.0, 30.0)
 MFCC_SAMPLE_RATE = 16000
 N_MFCC = 20

@@ -24,6 +24,8 @@ from functools import cached_property
 import numpy as np
 import torch
 
+from sentiv_hf.models.pooling import masked_mean
+
 from .cache import FeatureCache
 from .sources import Split
 
@@ -112,11 +114,6 @@ def encoder_threads():
         yield
     finally:
         torch.set_num_threads(previous)
-
-
-def _masked_mean(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    mask = mask.to(hidden.dtype).unsqueeze(-1)
-    return (hidden * mask).sum(dim=-2) / mask.sum(dim=-2).clamp_min(1.0)
 
 
 def _hash_text(value: str) -> str:
@@ -303,7 +300,7 @@ class FeatureProvider:
             ).to(self.device)
             out = base(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], output_hidden_states=True)
             stacked = torch.stack(out.hidden_states, dim=1)  # (B, L + 1, T, H)
-            rows.append(_masked_mean(stacked, batch["attention_mask"][:, None, :]).float().cpu())
+            rows.append(masked_mean(stacked, batch["attention_mask"]).float().cpu())
             ENCODER_CALLS[f"{model.name}/text"] += len(batch["input_ids"])
         return torch.cat(rows).numpy()
 

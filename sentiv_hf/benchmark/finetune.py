@@ -90,6 +90,17 @@ def _prepare(
     return ds
 
 
+def _subset(split: Split, idx: np.ndarray) -> Split:
+    return Split(
+        split.name,
+        [split.ids[i] for i in idx],
+        split.labels[idx],
+        split.label_names,
+        split.dataset.select(idx),
+        split.fingerprint,
+    )
+
+
 def finetune_fit(
     model: ModelSpec,
     modality: str,
@@ -119,6 +130,7 @@ def finetune_fit(
         ...                       np.arange(len(splits["validation"])), seed=0, epochs=2, learning_rate=1e-3,
         ...                       batch_size=8, out_dir="out/finetune")  # doctest: +SKIP
     """
+    import torch
     from transformers import DataCollatorWithPadding
     from transformers.trainer_callback import PrinterCallback
 
@@ -144,17 +156,7 @@ def finetune_fit(
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     work = tempfile.mkdtemp(prefix="run-", dir=str(out_dir))
     common = {"seed": seed, "max_seconds": max_seconds, "max_length": max_length, "word_segmenter": word_segmenter}
-    train_subset = Split(
-        train.name, [train.ids[i] for i in idx], train.labels[idx], names, train.dataset.select(idx), train.fingerprint
-    )
-    val_subset = Split(
-        val.name,
-        [val.ids[i] for i in val_idx],
-        val.labels[val_idx],
-        names,
-        val.dataset.select(val_idx),
-        val.fingerprint,
-    )
+    train_subset, val_subset = _subset(train, idx), _subset(val, val_idx)
     args = SentiVTrainingArguments(
         output_dir=work,
         num_train_epochs=epochs,
@@ -173,7 +175,7 @@ def finetune_fit(
         logging_strategy="no",
         disable_tqdm=True,
         remove_unused_columns=modality == "text",
-        use_cpu=not __import__("torch").cuda.is_available(),
+        use_cpu=not torch.cuda.is_available(),
     )
     trainer = trainer_module.SentiVTrainer(
         model=net,

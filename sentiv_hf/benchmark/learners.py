@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sentiv_hf.metrics import softmax
+
 from .baselines import build_mfcc_logreg, build_tfidf_logreg, fit_select_c, predict_scores
 from .features import ModelSpec
 from .heads import train_head
@@ -29,12 +31,6 @@ class Fitted:
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
-
-
-def softmax(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
-    e = np.exp(x - x.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
 
 
 def probabilities(logits: np.ndarray, multi_label: bool) -> np.ndarray:
@@ -90,7 +86,8 @@ def f1_average(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray, support: np.ndarr
     return float(f1.mean())
 
 
-def _to_logits(probs: np.ndarray, multi_label: bool) -> np.ndarray:
+def to_logits(probs: np.ndarray, multi_label: bool) -> np.ndarray:
+    """Logits whose softmax (sigmoid when ``multi_label``) gives ``probs`` back (clipped away from 0 and 1)."""
     p = np.clip(probs, 1e-7, 1 - 1e-7) if multi_label else np.clip(probs, 1e-9, 1.0)
     return np.log(p / (1 - p)) if multi_label else np.log(p)
 
@@ -129,7 +126,7 @@ def fit_learner(
         build = build_tfidf_logreg if model.kind == "tfidf" else build_mfcc_logreg
 
         def prob_score(gold: np.ndarray, probs: np.ndarray) -> float:
-            return score(gold, _to_logits(probs, multi_label))
+            return score(gold, to_logits(probs, multi_label))
 
         best, c_value = fit_select_c(
             build,
@@ -144,7 +141,7 @@ def fit_learner(
         )
 
         def predict(x) -> np.ndarray:
-            return _to_logits(predict_scores(best, x, num_labels, multi_label), multi_label)
+            return to_logits(predict_scores(best, x, num_labels, multi_label), multi_label)
 
         return Fitted(predict, {"C": c_value, "validation_score": score(y_val, predict(x_val))})
 

@@ -186,13 +186,18 @@ def write_csv(records: list[dict], path: Path) -> None:
                 writer.writerow(row)
 
 
-def plot_budget_curves(records: list[dict], path: Path) -> None:
-    """One panel per task, one line per model: headline metric (mean ± std over seeds) against the budget."""
+def _pyplot():
     import matplotlib
 
-    matplotlib.use("Agg")
+    matplotlib.use("Agg")  # files only; never open a window
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def plot_budget_curves(records: list[dict], path: Path) -> None:
+    """One panel per task, one line per model: headline metric (mean ± std over seeds) against the budget."""
+    plt = _pyplot()
     tasks = _ordered(r["task"] for r in records)
     fig, axes = plt.subplots(1, len(tasks), figsize=(5.2 * len(tasks), 4.2), squeeze=False)
     for ax, task in zip(axes[0], tasks):
@@ -221,11 +226,7 @@ def plot_budget_curves(records: list[dict], path: Path) -> None:
 
 def plot_confusion_matrices(records: list[dict], folder: Path) -> list[Path]:
     """``confusion/<task>__<model>.png`` at the largest budget (single-label tasks)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for (task, model), recs in _top_budget_records(records).items():

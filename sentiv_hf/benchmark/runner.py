@@ -8,6 +8,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import logging
 import os
@@ -26,12 +27,18 @@ from .features import FeatureProvider, ModelSpec, parse_model
 from .learners import Fitted, fit_learner
 from .sources import Split, load_task_splits, resolve_dataset
 from .store import ResultsStore
-from .tasks import TASK_FUNCTIONS, Outcome, evaluate_outcome, headline_metric, ids_hash
+from .tasks import (
+    HOTLINE_LABEL_COLUMN,
+    TASK_FUNCTIONS,
+    Outcome,
+    evaluate_outcome,
+    headline_metric,
+    ids_hash,
+    take_rows,
+)
 
 logger = logging.getLogger(__name__)
 
-#: Test hook: exit the process (no clean-up, like a kill) after this many runs were stored.
-STOP_AFTER_ENV = "SENTIV_BENCHMARK_STOP_AFTER"
 VERSION_PACKAGES = ("sentiv-hf", "torch", "torchaudio", "transformers", "datasets", "scikit-learn", "numpy")
 
 
@@ -83,10 +90,6 @@ def fusion_pairs(models: list[ModelSpec]) -> list[tuple[str, ModelSpec, ModelSpe
     return pairs
 
 
-def _take(x, idx: np.ndarray):
-    return [x[i] for i in idx] if isinstance(x, list) else x[idx]
-
-
 def summary_line(record: dict) -> str:
     """The one-line summary printed when a run finishes."""
     headline, metrics = record["headline_metric"], record["metrics"]
@@ -104,6 +107,8 @@ class BenchmarkRunner:
     Args:
         config: the benchmark.
         progress: show the tqdm bar and the one-line run summaries.
+        stop_after: test hook: exit the process (no clean-up, like a kill) after this many runs were stored;
+            0 runs everything.
 
     Example:
         >>> runner = BenchmarkRunner(BenchmarkConfig(tasks=["text"], models=["baseline:tfidf-logreg"],
@@ -112,7 +117,7 @@ class BenchmarkRunner:
         ['text|baseline:tfidf-logreg|0.1|0|3f2a...']
     """
 
-    def __init__(self, config: BenchmarkConfig, *, progress: bool = True) -> None:
+    def __init__(self, config: BenchmarkConfig, *, progress: bool = True, stop_after: int = 0) -> None:
         self.config = config
         self.progress = progress
         self.out = config.out_dir
@@ -123,7 +128,7 @@ class BenchmarkRunner:
         self._splits: dict[tuple, dict[str, Split]] = {}
         self._fitted: dict[tuple, tuple[Fitted, list[str], dict[str, Split]]] = {}
         self._provider: FeatureProvider | None = None
-        self.stop_after = int(os.environ.get(STOP_AFTER_ENV, "0") or 0)
+        self.stop_after = stop_after
         self._versions: dict[str, str] | None = None
 
     # --- context used by the task functions ---------------------------------------------------------------------
@@ -147,7 +152,6 @@ class BenchmarkRunner:
         if self._provider is None:
             self._provider = FeatureProvider(
                 self.cache,
-                tokenizer_texts=None,
                 max_seconds=self.config.max_seconds,
                 text_max_length=self.config.text_max_length,
                 word_segmenter=self.config.word_segmenter,
@@ -216,6 +220,7 @@ class BenchmarkRunner:
         splits = self.splits(config_name, dataset=dataset)
         train, val = splits["train"], splits["validation"]
         idx = budget_indices(train.labels.tolist(), spec.budget, spec.seed)
+        n_budget = idx.size
         val_idx = np.arange(len(val))
         if banned:
             keep = np.asarray([normalize_label_key(train.texts[i]) not in banned for i in idx], dtype=bool)
@@ -243,27 +248,25 @@ class BenchmarkRunner:
                 max_length=self.config.text_max_length,
                 word_segmenter=self.config.word_segmenter,
             )
-            result = (fitted, [train.ids[i] for i in idx], splits)
-            self._fitted[key] = result
-            return result
-        x_train, x_val = self.inputs(model, modality, train), self.inputs(model, modality, val)
-        fitted = fit_learner(
-            model,
-            _take(x_train, idx),
-            train.labels[idx],
-            _take(x_val, val_idx),
-            val.labels[val_idx],
-            num_labels=len(train.label_names),
-            seed=spec.seed,
-            epochs=self.config.epochs,
-            learning_rate=self.config.learning_rate,
-            batch_size=self.config.batch_size,
-        )
-        if banned:
-            fitted.selection["excluded_overlap"] = {
-                "train": int(budget_indices(train.labels.tolist(), spec.budget, spec.seed).size - idx.size),
-                "validation": int(len(val) - val_idx.size),
-            }
+        else:
+            x_train, x_val = self.inputs(model, modality, train), self.inputs(model, modality, val)
+            fitted = fit_learner(
+                model,
+                take_rows(x_train, idx),
+                train.labels[idx],
+                take_rows(x_val, val_idx),
+                val.labels[val_idx],
+                num_labels=len(train.label_names),
+                seed=spec.seed,
+                epochs=self.config.epochs,
+                learning_rate=self.config.learning_rate,
+                batch_size=self.config.batch_size,
+            )
+            if banned:
+                fitted.selection["excluded_overlap"] = {
+                    "train": int(n_budget - idx.size),
+                    "validation": int(len(val) - val_idx.size),
+                }
         result = (fitted, [train.ids[i] for i in idx], splits)
         self._fitted[key] = result
         return result
@@ -287,8 +290,6 @@ class BenchmarkRunner:
             train = self.splits(src["config"], dataset=src.get("dataset", self.config.dataset))["train"]
             modality = "speech" if train.has_audio else "text"
         else:
-            from .tasks import HOTLINE_LABEL_COLUMN
-
             cfg = self.config.task_config(task)
             split = self.splits(cfg, label_column=HOTLINE_LABEL_COLUMN[task])["train"]
             modality = "speech" if split.has_audio else "text"
@@ -304,9 +305,7 @@ class BenchmarkRunner:
             for row in rows:
                 for budget in self.config.budgets:
                     for seed in self.config.seeds:
-                        runs.append(
-                            RunSpec(row.task, row.model, budget, seed, row.variant, row.text_model, row.speech_model)
-                        )
+                        runs.append(dataclasses.replace(row, budget=budget, seed=seed))
         return runs
 
     # --- execution ----------------------------------------------------------------------------------------------

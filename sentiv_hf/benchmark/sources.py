@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -48,7 +48,6 @@ class Split:
     dataset: object
     fingerprint: str
     multi_label: bool = False
-    extra: dict = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -116,7 +115,6 @@ def load_task_splits(
     *,
     revision: str | None = None,
     label_column: str = "label",
-    splits: tuple[str, ...] = SPLITS,
 ) -> dict[str, Split]:
     """Load ``train``/``validation``/``test`` of one config.
 
@@ -135,7 +133,7 @@ def load_task_splits(
     dataset = resolve_dataset(dataset)
     raw, files = _load_raw(dataset, config, revision)
     out: dict[str, Split] = {}
-    for name in splits:
+    for name in SPLITS:
         if name not in raw:
             raise ValueError(f"Dataset {dataset} config {config!r} has no {name!r} split; it has {list(raw)}.")
         ds = raw[name]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .learners import Fitted, fit_learner, probabilities
+from .learners import Fitted, fit_learner, probabilities, to_logits
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def run_cross_modal(ctx, spec) -> Outcome:
     aligned = align_probs(text_probs, text_splits["train"].label_names, test.label_names)
     return Outcome(
         test.ids,
-        np.log(np.clip(aligned, 1e-9, 1.0)),
+        to_logits(aligned, False),
         test.labels,
         test.label_names,
         train_ids,
@@ -240,9 +240,9 @@ def run_hotline(ctx, spec) -> Outcome:
         chosen = pool[budget_indices([strat[i] for i in pool], spec.budget, spec.seed)]
         fitted: Fitted = fit_learner(
             model,
-            _take(x_all, chosen),
+            take_rows(x_all, chosen),
             labels[chosen],
-            _take(x_all, val),
+            take_rows(x_all, val),
             labels[val],
             num_labels=len(names),
             seed=spec.seed,
@@ -252,7 +252,7 @@ def run_hotline(ctx, spec) -> Outcome:
             learning_rate=ctx.config.learning_rate,
             batch_size=ctx.config.batch_size,
         )
-        logits[test] = fitted.predict(_take(x_all, test))
+        logits[test] = fitted.predict(take_rows(x_all, test))
         fold_ids = [ids[i] for i in chosen]
         train_ids += fold_ids
         leaked = {groups[i] for i in chosen} & {groups[i] for i in test}
@@ -272,7 +272,8 @@ def run_hotline(ctx, spec) -> Outcome:
     )
 
 
-def _take(x, idx: np.ndarray):
+def take_rows(x, idx: np.ndarray):
+    """Rows ``idx`` of a feature array or of a list (raw texts for TF-IDF)."""
     return [x[i] for i in idx] if isinstance(x, list) else x[idx]
 
 

@@ -66,8 +66,6 @@ def load_config(args: argparse.Namespace):
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``sentiv benchmark``; returns the exit code."""
-    import os
-
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -75,11 +73,6 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as err:
         print(f"sentiv benchmark: {err}", file=sys.stderr)
         return 2
-    if args.stop_after:
-        from sentiv_hf.benchmark.runner import STOP_AFTER_ENV
-
-        os.environ[STOP_AFTER_ENV] = str(args.stop_after)
-
     import datasets
 
     from sentiv_hf.benchmark.leaderboard import write_model_cards, write_submissions
@@ -89,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     # One progress bar (runs, with ETA) is enough; datasets would add one per split it prepares.
     datasets.disable_progress_bars()
     start = time.perf_counter()
-    runner = BenchmarkRunner(config, progress=not args.no_progress)
+    runner = BenchmarkRunner(config, progress=not args.no_progress, stop_after=args.stop_after or 0)
     print(
         f"sentiv benchmark [{config.name}] on {config.dataset or 'the bundled demo corpus'}: "
         f"tasks {config.tasks}, models {config.models}, "

@@ -35,6 +35,11 @@ def _add_label_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strict", action="store_true", help="fail (exit 2) when any row is rejected")
 
 
+def _label_kwargs(args: argparse.Namespace) -> dict[str, object]:
+    """The builder keywords of the options added by `_add_label_options`."""
+    return {"label_aliases": args.label_alias, "split_seed": args.split_seed, "strict": args.strict}
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``sentiv data`` argument parser (one subparser per subcommand)."""
     parser = argparse.ArgumentParser(
@@ -81,9 +86,7 @@ def _build_text(args: argparse.Namespace) -> int:
         args.out,
         text_column=args.text_column,
         label_column=args.label_column,
-        label_aliases=args.label_alias,
-        split_seed=args.split_seed,
-        strict=args.strict,
+        **_label_kwargs(args),
     )
     print(summary)
     print(f"Wrote {Path(args.out) / 'text'} and {Path(args.out) / 'README.md'}")
@@ -94,13 +97,7 @@ def _build_speech(args: argparse.Namespace) -> int:
     from ..data.speech import build_speech_dataset
 
     summaries = build_speech_dataset(
-        args.manifest,
-        args.audio_dir,
-        args.out,
-        label_aliases=args.label_alias,
-        multi_label=args.multi_label,
-        split_seed=args.split_seed,
-        strict=args.strict,
+        args.manifest, args.audio_dir, args.out, multi_label=args.multi_label, **_label_kwargs(args)
     )
     for summary in summaries:
         print(summary)
@@ -134,13 +131,13 @@ def _card_configs(folder: Path) -> list[str]:
     return configs
 
 
-def _label_counts(split, features) -> str:  # noqa: ANN001  (datasets objects)
+def _label_counts(split) -> str:  # noqa: ANN001  (a datasets.Dataset)
     """``"Anger 8, Disgust 8, ..."`` for ``label``; each label column prefixed by its name when there are several."""
     import datasets
 
     parts = []
     for column in ("label", "labels", "binary_label"):
-        feature = features.get(column)
+        feature = split.features.get(column)
         if feature is None:
             continue
         values = split.data.column(column).to_pylist()  # the Arrow column: no audio decoding
@@ -177,7 +174,7 @@ def _stats(args: argparse.Namespace) -> int:
         columns = ", ".join(next(iter(dataset_dict.values())).column_names)
         print(f"{config}: {total} rows in {len(dataset_dict)} split(s); columns: {columns}")
         for name, split in dataset_dict.items():
-            print(f"  {name:<10} {len(split):>7}  {_label_counts(split, split.features)}")
+            print(f"  {name:<10} {len(split):>7}  {_label_counts(split)}")
     return 0
 
 

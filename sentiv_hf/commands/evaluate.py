@@ -63,6 +63,7 @@ def load_for_inference(checkpoint: str) -> dict[str, Any]:
         AutoTokenizer,
     )
 
+    from sentiv_hf.models.text import TEXT_MAX_LENGTH
     from sentiv_hf.training.model_factory import load_model_config
 
     # load_model_config reports a missing local folder; a name that may be a Hub id is tried on the Hub.
@@ -75,7 +76,7 @@ def load_for_inference(checkpoint: str) -> dict[str, Any]:
         parts["model"] = AutoModelForSequenceClassification.from_pretrained(checkpoint)
         parts["tokenizer"] = AutoTokenizer.from_pretrained(checkpoint)
         parts["segmenter"] = getattr(config, "word_segmenter", None)
-        parts["max_length"] = getattr(config, "text_max_length", None) or 256
+        parts["max_length"] = getattr(config, "text_max_length", None) or TEXT_MAX_LENGTH
     elif task == "speech":
         parts["model"] = AutoModelForAudioClassification.from_pretrained(checkpoint)
         parts["feature_extractor"] = AutoFeatureExtractor.from_pretrained(checkpoint)
@@ -85,7 +86,7 @@ def load_for_inference(checkpoint: str) -> dict[str, Any]:
         parts["feature_extractor"] = AutoFeatureExtractor.from_pretrained(checkpoint)
         text_config = getattr(config, "text_config", None)
         parts["segmenter"] = getattr(text_config, "word_segmenter", None) if text_config is not None else None
-        parts["max_length"] = getattr(text_config, "text_max_length", None) or 256
+        parts["max_length"] = getattr(text_config, "text_max_length", None) or TEXT_MAX_LENGTH
     model = parts["model"]
     model.eval()
     id2label = model.config.id2label
@@ -211,7 +212,13 @@ def _parser() -> argparse.ArgumentParser:
 def run_evaluation(args: argparse.Namespace) -> dict[str, Any]:
     """Evaluate ``args.checkpoint`` on ``args.split`` and write the reports; returns the metrics dict."""
     from sentiv_hf.metrics import compute_classification_metrics, compute_multilabel_metrics, softmax
-    from sentiv_hf.training.dataset_loading import check_columns, label_info, load_splits, required_columns
+    from sentiv_hf.training.dataset_loading import (
+        check_columns,
+        first_rows,
+        label_info,
+        load_splits,
+        required_columns,
+    )
 
     parts = load_for_inference(args.checkpoint)
     task = parts["task"]
@@ -219,9 +226,7 @@ def run_evaluation(args: argparse.Namespace) -> dict[str, Any]:
     splits = load_splits(args.dataset, config_name, args.dataset_revision)
     if args.split not in splits:
         raise CommandError(f"Dataset has no split {args.split!r}; it has {sorted(splits)}.")
-    split = splits[args.split]
-    if args.max_samples is not None:
-        split = split.select(range(min(args.max_samples, len(split))))
+    split = first_rows(splits[args.split], args.max_samples)
     label_column, data_labels, multi_label = label_info(split, args.label_column)
     required = required_columns(task, label_column, args.text_column, args.audio_column)
     check_columns(split, required, f"{args.dataset or 'the demo corpus'}:{config_name}/{args.split}")

@@ -131,6 +131,15 @@ def _bare_optional_bools(argv: list[str]) -> list[str]:
     return out
 
 
+def _argument_parser(task: str):
+    """The `HfArgumentParser` of ``sentiv train TASK`` (data, model and training arguments)."""
+    from transformers import HfArgumentParser
+
+    from sentiv_hf.training.training_args import SentiVTrainingArguments
+
+    return HfArgumentParser((DataArguments, ModelArguments, SentiVTrainingArguments), prog=f"sentiv train {task}")
+
+
 def parse_train_args(argv: list[str]):
     """Parse ``TASK [flags | config file]`` into ``(task, DataArguments, ModelArguments, SentiVTrainingArguments)``.
 
@@ -139,16 +148,12 @@ def parse_train_args(argv: list[str]):
         >>> task, data.budget, model.model
         ('text', 0.5, 'tiny')
     """
-    from transformers import HfArgumentParser
-
-    from sentiv_hf.training.training_args import SentiVTrainingArguments
-
     if not argv or argv[0] in ("-h", "--help"):
         raise CommandError(_usage())
     task, rest = argv[0], argv[1:]
     if task not in TASKS:
         raise CommandError(f"Unknown task {task!r}; choose one of {', '.join(TASKS)}.\n{_usage()}")
-    parser = HfArgumentParser((DataArguments, ModelArguments, SentiVTrainingArguments), prog=f"sentiv train {task}")
+    parser = _argument_parser(task)
     rest = _bare_optional_bools(rest)
     try:
         if len(rest) == 1 and rest[0].endswith((".yaml", ".yml", ".json")):
@@ -339,13 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     """``sentiv train``: returns 0 on success, 2 on a user error (message on stderr)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[1:2] in (["-h"], ["--help"]) and argv[0] in TASKS:
-        from transformers import HfArgumentParser
-
-        from sentiv_hf.training.training_args import SentiVTrainingArguments
-
-        HfArgumentParser(
-            (DataArguments, ModelArguments, SentiVTrainingArguments), prog=f"sentiv train {argv[0]}"
-        ).print_help()
+        _argument_parser(argv[0]).print_help()
         return 0
     try:
         try:

@@ -28,9 +28,10 @@ from datasets.utils.metadata import MetadataConfigs
 from datasets.utils.py_utils import convert_file_size_to_int
 from huggingface_hub import DatasetCard, DatasetCardData
 
+from .splits import SPLIT_NAMES
+
 logger = logging.getLogger(__name__)
 
-SPLIT_ORDER = ("train", "validation", "test")
 DEFAULT_CONFIG = "text"
 LICENSE_NAME = "sentiv-research-only"
 LICENSE_FILE = "LICENSE.md"
@@ -76,7 +77,7 @@ class HubPushError(RuntimeError):
 
 
 def _split_key(name: str) -> tuple[int, str]:
-    return (SPLIT_ORDER.index(name) if name in SPLIT_ORDER else len(SPLIT_ORDER), name)
+    return (SPLIT_NAMES.index(name) if name in SPLIT_NAMES else len(SPLIT_NAMES), name)
 
 
 def _config_key(name: str) -> tuple[int, str]:

@@ -37,7 +37,7 @@ from ..labels import (
     normalize_label_key,
     parse_label_aliases,
 )
-from .rejects import BuildSummary, RejectLog
+from .rejects import BuildSummary, RejectedRowsError, RejectLog
 from .splits import SPLIT_NAMES, assign_splits, canonical_split_name
 
 logger = logging.getLogger(__name__)
@@ -167,14 +167,6 @@ def _resolve_columns(columns: Sequence[str], manifest: Path) -> dict[str, str]:
     return {c: by_key[c] for c in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS) if c in by_key}
 
 
-def _aliases(label_aliases: Mapping[str, str] | Sequence[str] | None) -> dict[str, str]:
-    if label_aliases is None:
-        return {}
-    if isinstance(label_aliases, Mapping):
-        return {normalize_label_key(k): v for k, v in label_aliases.items()}
-    return parse_label_aliases(label_aliases)
-
-
 class _MultiLabelNames:
     """Canonical spellings of free-form hotline label names: aliases first, then case/whitespace-insensitive
     matching; each name is spelled as it most often appears in the manifest (ties: the first spelling seen)."""
@@ -292,8 +284,8 @@ def build_speech_dataset(
 
     Raises:
         DataFileError: the manifest is missing or unreadable.
-        ValueError: a required column is missing (the message lists the columns found), no row survives, or
-            ``strict`` and something was rejected.
+        ValueError: a required column is missing (the message lists the columns found) or no row survives.
+        RejectedRowsError: ``strict`` and something was rejected (a ``ValueError``).
 
     Example:
         >>> summaries = build_speech_dataset("label/manifest.csv", "VietSpeech/", "sentiv-data")  # doctest: +SKIP
@@ -311,7 +303,7 @@ def build_speech_dataset(
     if "split" in cols and not any(_present(v) for v in table[cols["split"]]):
         logger.warning("The manifest's split column is empty everywhere; generating a split instead.")
         del cols["split"]
-    aliases = _aliases(label_aliases)
+    aliases = parse_label_aliases(label_aliases)
     mapper = LabelMapper.for_space("speech", aliases) if not multi_label else None
     ml_names = _MultiLabelNames(aliases) if multi_label else None
 
@@ -374,7 +366,7 @@ def build_speech_dataset(
         speech_log.add(row_no, reason, raw, detail=detail)
     rejects_path = speech_log.write_csv(out_dir / "speech" / "rejected.csv")
     if strict and rejects:
-        raise ValueError(
+        raise RejectedRowsError(
             f"--strict: {len(rejects)} of {len(records)} manifest rows were rejected "
             f"({speech_log.counts_by_reason()}); see {rejects_path}. Fix them or drop --strict."
         )
@@ -424,24 +416,13 @@ def build_speech_dataset(
     )
     write_config(out_dir, "speech", _to_splits(speech_records, splits, features), description=description)
     label_counts = Counter(n for r in kept for n in ([r.label] if isinstance(r.label, str) else r.label))
-    summaries = [
-        BuildSummary(
-            "speech",
-            len(records),
-            len(kept),
-            len(rejects),
-            speech_log.counts_by_reason(),
-            {s: splits.count(s) for s in SPLIT_NAMES if s in splits},
-            rejects_path,
-            {n: label_counts[n] for n in names if label_counts[n]},
-        )
-    ]
+    summaries = [_summary("speech", speech_log, splits, label_counts, names, rejects_path)]
 
     with_text = [i for i, r in enumerate(kept) if r.transcript is not None]
     if multi_label and with_text:
         logger.info("Multi-label mode: the multimodal config is not written (it uses the 6 SentiV labels).")
     elif with_text:
-        summaries.append(_write_multimodal(out_dir, manifest, kept, splits, with_text, rejects))
+        summaries.append(_write_multimodal(out_dir, manifest, speech_records, splits, with_text, rejects))
 
     for summary in summaries:
         # The CLI prints the summaries; logging here keeps library calls quiet and avoids printing them twice.
@@ -464,10 +445,31 @@ def _warn_speaker_overlap(rows: Sequence[_Row], splits: Sequence[str]) -> None:
         )
 
 
+def _summary(
+    config: str,
+    log: RejectLog,
+    splits: Sequence[str],
+    label_counts: Mapping[str, int],
+    names: Sequence[str],
+    rejects_path: Path,
+) -> BuildSummary:
+    # Every input row is either accepted (it has a split) or in the log.
+    return BuildSummary(
+        config,
+        len(splits) + len(log),
+        len(splits),
+        len(log),
+        log.counts_by_reason(),
+        {s: splits.count(s) for s in SPLIT_NAMES if s in splits},
+        rejects_path,
+        {n: label_counts[n] for n in names if label_counts.get(n)},
+    )
+
+
 def _write_multimodal(
     out_dir: Path,
     manifest: Path,
-    kept: Sequence[_Row],
+    speech_records: Sequence[dict],
     splits: Sequence[str],
     with_text: Sequence[int],
     rejects: Sequence[tuple[int, str, dict, str, bool]],
@@ -479,21 +481,9 @@ def _write_multimodal(
         if has_text:
             log.add(row_no, reason, raw, detail=detail)
     rejects_path = log.write_csv(out_dir / "multimodal" / "rejected.csv")
-    records = []
-    mm_splits = []
-    for i in with_text:
-        row = kept[i]
-        records.append(
-            {
-                "id": f"speech-{row.row:06d}",
-                "text": row.transcript,
-                "audio": str(row.path.resolve()),
-                "label": row.label,
-                "speaker_id": row.speaker_id,
-                "duration": row.info.duration,
-            }
-        )
-        mm_splits.append(splits[i])
+    # The speech records already hold id, audio, label, speaker and duration; _to_splits keeps only the feature keys.
+    records = [{**speech_records[i], "text": speech_records[i]["transcript"]} for i in with_text]
+    mm_splits = [splits[i] for i in with_text]
     description = (
         "Speech clips that have a transcript, with the transcript as `text` (NFC) and the 6 SentiV speech labels; "
         "ids and splits are those of the `speech` config."
@@ -501,17 +491,8 @@ def _write_multimodal(
     write_config(
         out_dir, "multimodal", _to_splits(records, mm_splits, _multimodal_features()), description=description
     )
-    counts = Counter(kept[i].label for i in with_text)
-    return BuildSummary(
-        "multimodal",
-        len(records) + len(log),
-        len(records),
-        len(log),
-        log.counts_by_reason(),
-        {s: mm_splits.count(s) for s in SPLIT_NAMES if s in mm_splits},
-        rejects_path,
-        {n: counts[n] for n in SPEECH_LABELS if counts[n]},
-    )
+    counts = Counter(r["label"] for r in records)
+    return _summary("multimodal", log, mm_splits, counts, SPEECH_LABELS, rejects_path)
 
 
 __all__ = ["AudioDecodeError", "AudioInfo", "build_speech_dataset", "probe_audio"]

@@ -101,6 +101,11 @@ def _factorize(raw: pd.Series) -> tuple[np.ndarray, list[object]]:
     return codes, values
 
 
+def _object_array(items: list) -> np.ndarray:
+    # A 1-D object array whatever the items are: the trailing None stops numpy from nesting equal-length sequences.
+    return np.array([*items, None], dtype=object)[:-1]
+
+
 def _map_labels(raw: pd.Series, mapper: LabelMapper) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Map raw labels through ``mapper`` once per distinct value; returns (canonical, reason, detail) per row."""
     codes, values = _factorize(raw)
@@ -114,8 +119,7 @@ def _map_labels(raw: pd.Series, mapper: LabelMapper) -> tuple[np.ndarray, np.nda
             canonical.append(None)
             reasons.append("missing label" if value is None or not str(value).strip() else "unknown label")
             details.append(str(err))
-    as_array = lambda items: np.array(items + [None], dtype=object)[:-1]  # noqa: E731  (keep 1-D for str items)
-    return as_array(canonical)[codes], as_array(reasons)[codes], as_array(details)[codes]
+    return _object_array(canonical)[codes], _object_array(reasons)[codes], _object_array(details)[codes]
 
 
 def _map_splits(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -132,7 +136,7 @@ def _map_splits(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
             details.append(f"split value {value!r} is not one of train, validation, test (aliases: {aliases})")
         else:
             details.append("empty split value")
-    return np.array(splits + [None], dtype=object)[:-1][codes], np.array(details + [None], dtype=object)[:-1][codes]
+    return _object_array(splits)[codes], _object_array(details)[codes]
 
 
 def _mark_duplicates(
@@ -173,14 +177,6 @@ def _mark_duplicates(
             else:
                 reason[i] = "text in two splits"
                 detail[i] = f"same text as row {first + 1} in split {splits[first]}"
-
-
-def _as_aliases(label_aliases: Mapping[str, str] | Iterable[str] | None) -> dict[str, str]:
-    if label_aliases is None:
-        return {}
-    if isinstance(label_aliases, Mapping):
-        return dict(label_aliases)
-    return parse_label_aliases(label_aliases)
 
 
 def build_text_dataset(
@@ -224,7 +220,7 @@ def build_text_dataset(
 
     path = Path(path)
     out_dir = Path(out_dir)
-    mapper = LabelMapper.for_space("text", aliases=_as_aliases(label_aliases))
+    mapper = LabelMapper.for_space("text", aliases=parse_label_aliases(label_aliases))
     df = read_table(path)
     columns = list(df.columns)
     text_col = resolve_column(columns, text_column, TEXT_COLUMN_NAMES, "text", "--text-column")

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..data.audio import crop_or_pad
+
 logger = logging.getLogger(__name__)
 
 
@@ -105,8 +107,8 @@ def prepare_waveform(
                 max_duration_s,
                 max_duration_s,
             )
-            start = (wave.shape[0] - max_samples) // 2
-            wave = wave[start : start + max_samples]
+            # The same centred window as evaluation-time preprocessing (AudioPreprocessor with train=False).
+            wave = crop_or_pad(wave, max_samples, train=False)
     return wave
 
 

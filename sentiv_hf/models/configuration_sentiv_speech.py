@@ -141,9 +141,7 @@ class SentiVSpeechConfig(PreTrainedConfig):
 
     @property
     def num_hidden_layers(self) -> int:
-        """Transformer layers of the encoder (`encoder_layers` for Whisper)."""
-        if self.encoder_config.model_type == "whisper":
-            return self.encoder_config.encoder_layers
+        """Transformer layers of the encoder (`encoder_layers` for Whisper, through its `attribute_map`)."""
         return self.encoder_config.num_hidden_layers
 
 

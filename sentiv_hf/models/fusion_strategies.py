@@ -110,27 +110,30 @@ def fuse_probs(
     return fused, weights
 
 
-class AverageFusion(nn.Module):
-    """Mean of the calibrated probabilities."""
+class _ProbabilityFusion(nn.Module):
+    """Weighted mean of the calibrated probabilities (`fuse_probs` with ``strategy``), as log-probabilities."""
 
-    def __init__(self, num_labels: int, confidence: str = "entropy", **kwargs) -> None:
-        super().__init__()
-
-    def forward(self, text_logprobs: torch.Tensor, speech_logprobs: torch.Tensor):
-        fused, weights = fuse_probs(text_logprobs.exp(), speech_logprobs.exp(), "average")
-        return fused.clamp(min=_EPS).log(), weights
-
-
-class UncertaintyFusion(nn.Module):
-    """Per-sample weights proportional to each modality's confidence, so the less reliable one counts less."""
+    strategy: str
 
     def __init__(self, num_labels: int, confidence: str = "entropy", **kwargs) -> None:
         super().__init__()
         self.confidence = confidence
 
     def forward(self, text_logprobs: torch.Tensor, speech_logprobs: torch.Tensor):
-        fused, weights = fuse_probs(text_logprobs.exp(), speech_logprobs.exp(), "uncertainty", self.confidence)
+        fused, weights = fuse_probs(text_logprobs.exp(), speech_logprobs.exp(), self.strategy, self.confidence)
         return fused.clamp(min=_EPS).log(), weights
+
+
+class AverageFusion(_ProbabilityFusion):
+    """Mean of the calibrated probabilities."""
+
+    strategy = "average"
+
+
+class UncertaintyFusion(_ProbabilityFusion):
+    """Per-sample weights proportional to each modality's confidence, so the less reliable one counts less."""
+
+    strategy = "uncertainty"
 
 
 class ConcatMLPFusion(nn.Module):
@@ -172,12 +175,28 @@ def temperature_nll(
         return float(_nll(logits.float(), labels.long(), torch.tensor(float(temperature)).log(), alignment))
 
 
-def _nll(logits, labels, log_t, alignment):
-    scaled = logits / log_t.exp()
+def calibrated_log_probs(
+    logits: torch.Tensor, temperature: float | torch.Tensor, alignment: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Log of ``softmax(logits / temperature)``, mapped through ``alignment`` ``(C, K)`` when given.
+
+    The fusion model's forward and `fit_temperature` both use this, so the temperature is fitted on exactly the
+    quantity that is fused.
+
+    Example:
+        >>> calibrated_log_probs(torch.zeros(1, 3), 1.0, label_alignment_matrix(["Anger", "Disgust", "Fear"],
+        ...     ["Anger", "Fear"])).exp()
+        tensor([[0.6667, 0.3333]])
+    """
+    scaled = logits / temperature
     if alignment is None:
-        return nn.functional.cross_entropy(scaled, labels)
-    probs = torch.softmax(scaled, dim=-1) @ alignment
-    return nn.functional.nll_loss(probs.clamp(min=_EPS).log(), labels)
+        return torch.log_softmax(scaled, dim=-1)
+    probs = torch.softmax(scaled, dim=-1) @ alignment.to(scaled)
+    return probs.clamp(min=_EPS).log()
+
+
+def _nll(logits, labels, log_t, alignment):
+    return nn.functional.nll_loss(calibrated_log_probs(logits, log_t.exp(), alignment), labels)
 
 
 def fit_temperature(
@@ -208,8 +227,6 @@ def fit_temperature(
     """
     logits = logits.detach().float()
     labels = labels.detach().long()
-    if alignment is not None:
-        alignment = alignment.to(logits)
     log_t = torch.tensor(math.log(init), requires_grad=True)
     optimizer = torch.optim.LBFGS([log_t], lr=0.1, max_iter=max_iter, line_search_fn="strong_wolfe")
 
@@ -227,6 +244,7 @@ __all__ = [
     "FUSION_STRATEGIES",
     "align_text_probs",
     "build_fusion_strategy",
+    "calibrated_log_probs",
     "confidence_scores",
     "fit_temperature",
     "fuse_probs",

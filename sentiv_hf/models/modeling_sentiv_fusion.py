@@ -17,14 +17,12 @@ from transformers import initialization as init
 from transformers.utils import logging
 
 from .configuration_sentiv_fusion import SentiVFusionConfig
-from .fusion_strategies import build_fusion_strategy, label_alignment_matrix
+from .fusion_strategies import build_fusion_strategy, calibrated_log_probs, label_alignment_matrix
 from .fusion_strategies import fit_temperature as _fit_temperature
 from .modeling_sentiv_speech import SentiVSpeechForAudioClassification
 from .outputs import SentiVFusionOutput
 
 logger = logging.get_logger(__name__)
-
-_EPS = 1e-8
 
 
 class SentiVFusionPreTrainedModel(PreTrainedModel):
@@ -132,12 +130,11 @@ class SentiVFusionModel(SentiVFusionPreTrainedModel):
     # ------------------------------------------------------------------------------------------- per modality
     def text_logprobs(self, text_logits: torch.Tensor) -> torch.Tensor:
         """Temperature-scaled text log-probabilities in the speech label space ``(B, num_labels)``."""
-        probs = torch.softmax(text_logits / self.config.text_temperature, dim=-1)
-        return (probs @ self.label_alignment.to(probs)).clamp(min=_EPS).log()
+        return calibrated_log_probs(text_logits, self.config.text_temperature, self.label_alignment)
 
     def speech_logprobs(self, speech_logits: torch.Tensor) -> torch.Tensor:
         """Temperature-scaled speech log-probabilities ``(B, num_labels)``."""
-        return torch.log_softmax(speech_logits / self.config.speech_temperature, dim=-1)
+        return calibrated_log_probs(speech_logits, self.config.speech_temperature)
 
     def modality_logits(
         self,

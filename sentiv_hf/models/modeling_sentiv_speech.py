@@ -153,7 +153,7 @@ class SentiVSpeechForAudioClassification(SentiVSpeechPreTrainedModel):
             hop = attention_mask.shape[-1] // mel_frames
             lengths = torch.div(lengths + hop - 1, hop, rounding_mode="floor")
         # Whisper's second convolution has stride 2 over mel frames.
-        frame_lengths = torch.div(lengths + 1, 2, rounding_mode="floor").clamp(min=1)
+        frame_lengths = self.encoder._get_feat_extract_output_lengths(lengths).clamp(min=1)
         return torch.arange(num_frames, device=attention_mask.device)[None, :] < frame_lengths[:, None]
 
     def _encode(self, inputs: torch.Tensor, attention_mask: torch.Tensor | None, output_hidden_states: bool, **kwargs):

@@ -26,7 +26,7 @@ from transformers.pipelines import PIPELINE_REGISTRY
 from transformers.pipelines.pt_utils import PipelineDataset, PipelineIterator
 
 from .audio_input import prepare_waveform
-from .text import TEXT_MAX_LENGTH, segment_texts, word_segmenter_of
+from .text import tokenize_texts, word_segmenter_of
 
 logger = logging.getLogger(__name__)
 
@@ -123,12 +123,7 @@ class SentiVEmotionPipeline(Pipeline):
             if self.tokenizer is None:
                 raise ValueError("Text given but the pipeline has no tokenizer; pass tokenizer=... to pipeline().")
             segmenter = word_segmenter_of(config.text_config) if config.text_config is not None else None
-            encoded = self.tokenizer(
-                segment_texts([inputs["text"]], segmenter),
-                truncation=True,
-                max_length=TEXT_MAX_LENGTH,
-                return_tensors="pt",
-            )
+            encoded = tokenize_texts(self.tokenizer, [inputs["text"]], word_segmenter=segmenter, return_tensors="pt")
             model_inputs["input_ids"] = encoded["input_ids"]
             model_inputs["attention_mask"] = encoded["attention_mask"]
         if inputs.get("audio") is not None:

@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import logging
 import unicodedata
 from collections.abc import Sequence
@@ -59,14 +60,10 @@ class VietnameseWordSegmenter:
         return f"VietnameseWordSegmenter(name={self.name!r})"
 
 
-_SEGMENTERS: dict[str | None, VietnameseWordSegmenter] = {}
-
-
+@functools.cache
 def get_word_segmenter(name: str | None = "pyvi") -> VietnameseWordSegmenter:
     """Shared segmenter instance for ``name`` (cached, pyvi loads its model once)."""
-    if name not in _SEGMENTERS:
-        _SEGMENTERS[name] = VietnameseWordSegmenter(name)
-    return _SEGMENTERS[name]
+    return VietnameseWordSegmenter(name)
 
 
 def segment_texts(texts: Sequence[str], segmenter: str | None = "pyvi") -> list[str]:

@@ -109,7 +109,8 @@ def tiny_speech_model(
     """A randomly initialised `SentiVSpeechForAudioClassification` around a tiny encoder.
 
     Args:
-        num_labels: head width; 6 gets the SentiV speech label names, 2 with ``head="binary"`` the binary names.
+        num_labels: head width; 6 gets the SentiV speech label names, other counts ``LABEL_i`` (pass ``id2label``
+            to name them, e.g. the binary names with ``head="binary"``).
         encoder: ``hubert``, ``wav2vec2``, ``wavlm`` or ``whisper``.
         seed: torch seed, so two calls give the same weights.
         config_kwargs: other `SentiVSpeechConfig` options (``pooling``, ``head``, ``id2label``, ...).

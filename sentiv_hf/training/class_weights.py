@@ -23,6 +23,16 @@ WEIGHTING_SCHEMES = ("none", "inverse", "sqrt_inverse", "effective_number")
 IGNORE_INDEX = -100
 
 
+def as_label_array(labels: Sequence | np.ndarray | torch.Tensor) -> np.ndarray:
+    """Labels (a sequence, numpy array or tensor on any device) as a numpy array.
+
+    Example:
+        >>> as_label_array(torch.tensor([0, 2])).tolist()
+        [0, 2]
+    """
+    return labels.detach().cpu().numpy() if isinstance(labels, torch.Tensor) else np.asarray(labels)
+
+
 def class_counts(labels: Sequence[int] | np.ndarray | torch.Tensor, num_classes: int) -> np.ndarray:
     """Count examples per class.
 
@@ -40,7 +50,7 @@ def class_counts(labels: Sequence[int] | np.ndarray | torch.Tensor, num_classes:
     """
     if num_classes < 1:
         raise ValueError(f"`num_classes` must be >= 1, got {num_classes}.")
-    array = labels.detach().cpu().numpy() if isinstance(labels, torch.Tensor) else np.asarray(labels)
+    array = as_label_array(labels)
     if array.ndim == 2:
         if array.shape[1] != num_classes:
             raise ValueError(

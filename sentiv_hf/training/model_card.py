@@ -381,9 +381,8 @@ class SentiVModelCardCallback(TrainerCallback):
         data.hyperparameters["total_train_batch_size"] = (
             args.per_device_train_batch_size * args.gradient_accumulation_steps * args.world_size
         )
-        for name in ("loss", "focal_gamma", "class_weighting", "class_weight_beta", "sampler"):
-            if hasattr(args, name):
-                data.hyperparameters[name] = getattr(getattr(args, name), "value", getattr(args, name))
+        if hasattr(args, "sentiv_loss_config"):  # SentiVTrainingArguments: loss, class weighting and sampler
+            data.hyperparameters.update(args.sentiv_loss_config())
         config = getattr(model, "config", None)
         if config is not None and not data.labels and getattr(config, "id2label", None):
             data.labels = [config.id2label[i] for i in sorted(config.id2label)]

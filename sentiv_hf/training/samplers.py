@@ -40,15 +40,11 @@ import numpy as np
 import torch
 from torch.utils.data import Sampler
 
-from .class_weights import compute_class_weights
+from .class_weights import as_label_array, compute_class_weights
 
 logger = logging.getLogger(__name__)
 
 SAMPLER_NAMES = ("random", "weighted", "oversample")
-
-
-def _labels_array(labels: Sequence | np.ndarray | torch.Tensor) -> np.ndarray:
-    return labels.detach().cpu().numpy() if isinstance(labels, torch.Tensor) else np.asarray(labels)
 
 
 def sample_weights(
@@ -78,7 +74,7 @@ def sample_weights(
         >>> sample_weights([0, 0, 0, 1], "inverse").tolist()
         [0.5, 0.5, 0.5, 1.5]
     """
-    array = _labels_array(labels)
+    array = as_label_array(labels)
     if array.ndim == 2:
         num_classes = array.shape[1] if num_classes is None else num_classes
         class_weights = compute_class_weights(array, num_classes, scheme, beta=beta).double()
@@ -113,7 +109,7 @@ def oversample_indices(labels: Sequence[int] | np.ndarray | torch.Tensor, seed: 
         >>> sorted(oversample_indices([0, 0, 0, 1], seed=0).tolist())
         [0, 1, 2, 3, 3, 3]
     """
-    array = _labels_array(labels)
+    array = as_label_array(labels)
     if array.ndim != 1:
         raise ValueError(
             "Oversampling needs single-label class ids; for multi-hot labels use sampler='weighted' instead."
@@ -226,7 +222,7 @@ class EpochSeededOversampler(_EpochSeededSampler):
 
     def __init__(self, labels: Sequence[int] | np.ndarray | torch.Tensor, seed: int = 0) -> None:
         super().__init__(seed)
-        self.labels = _labels_array(labels)
+        self.labels = as_label_array(labels)
         if self.labels.ndim != 1 or self.labels.size == 0:
             raise ValueError(
                 "Oversampling needs a non-empty 1-D array of class ids; for multi-hot labels use sampler='weighted'."

@@ -75,7 +75,7 @@ def build_speech(splits, label_names, multi_label, model_args, data_args, traini
     freeze_speech_model(model, model_args.freeze)
     prepared = {}
     for name, split in splits.items():
-        keep = [c for c in (data_args.audio_column, data_args.label_column or "label", "labels", "duration")]
+        keep = (data_args.audio_column, data_args.label_column or "label", "labels", "duration")
         split = split.remove_columns([c for c in split.column_names if c not in keep])
         if data_args.audio_column != "audio":
             split = split.rename_column(data_args.audio_column, "audio")

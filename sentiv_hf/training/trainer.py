@@ -23,7 +23,10 @@ from transformers import Trainer
 from transformers.modeling_outputs import SequenceClassifierOutput
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
+from .class_weights import class_counts, compute_class_weights
+from .losses import build_loss
 from .model_card import SentiVModelCardCallback, SentiVModelCardData
+from .samplers import build_train_sampler
 from .training_args import ClassWeighting, LossType, SamplerType, SentiVTrainingArguments
 
 logger = logging.getLogger(__name__)
@@ -110,8 +113,6 @@ class SentiVTrainer(Trainer):
 
     def _setup_class_weights(self) -> None:
         """Count the training split's labels and turn them into weights (training split only, never eval/test)."""
-        from .class_weights import class_counts, compute_class_weights
-
         found = dataset_labels(self.train_dataset, self.label_column)
         if found is None:
             if self.train_dataset is not None:
@@ -122,11 +123,7 @@ class SentiVTrainer(Trainer):
                 self.class_weights = torch.tensor(stored, dtype=torch.float32)
             return
         self.label_column, labels = found
-        labels_array = _multi_hot(labels, self.num_labels) if self.is_multi_label else np.asarray(labels)
-        if not self.is_multi_label and labels_array.ndim != 1:
-            raise ValueError(
-                f"Column {self.label_column!r} holds several labels per row; train it with --loss bce (multi-label)."
-            )
+        labels_array = self._label_array(labels)
         self._train_labels = labels_array
         self.class_counts = class_counts(labels_array, self.num_labels)
         scheme = self.args.class_weighting.value
@@ -143,9 +140,18 @@ class SentiVTrainer(Trainer):
             ),
         )
 
-    def _build_loss(self) -> nn.Module:
-        from .losses import build_loss
+    def _label_array(self, labels: list) -> np.ndarray:
+        """Class ids ``(N,)``, or a multi-hot ``(N, num_labels)`` matrix for multi-label (``--loss bce``) runs."""
+        if self.is_multi_label:
+            return _multi_hot(labels, self.num_labels)
+        array = np.asarray(labels)
+        if array.ndim != 1:
+            raise ValueError(
+                f"Column {self.label_column!r} holds several labels per row; train it with --loss bce (multi-label)."
+            )
+        return array
 
+    def _build_loss(self) -> nn.Module:
         weights = self.class_weights if self.args.uses_class_weights and self.args.loss != LossType.CE else None
         if self.args.loss == LossType.CE and self.args.class_weighting != ClassWeighting.NONE:
             logger.warning(
@@ -233,11 +239,9 @@ class SentiVTrainer(Trainer):
                     lengths=lengths,
                 )
             return super()._get_train_sampler(train_dataset)
-        from .samplers import build_train_sampler
-
         if train_dataset is not self.train_dataset:
             found = dataset_labels(train_dataset, self.label_column)
-            labels = found[1] if found else None
+            labels = self._label_array(found[1]) if found else None
         else:
             labels = self._train_labels
         if labels is None:
@@ -245,9 +249,6 @@ class SentiVTrainer(Trainer):
                 f"sampler={self.args.sampler.value!r} needs the training split's labels, but the dataset has no "
                 "'label'/'labels' column; use --sampler random."
             )
-        labels = np.asarray(labels)
-        if self.is_multi_label and len(labels) and not isinstance(labels[0], np.ndarray):
-            labels = _multi_hot(list(labels), self.num_labels)
         scheme = self.args.class_weighting.value
         seed = self.args.data_seed if self.args.data_seed is not None else self.args.seed
         sampler = build_train_sampler(
@@ -271,9 +272,10 @@ class SentiVTrainer(Trainer):
         return [float(x) for x in dataset.with_format(None)[name]]
 
     def _get_eval_sampler(self, eval_dataset) -> torch.utils.data.Sampler | None:
-        # Evaluation keeps the dataset order (length grouping buys nothing there and needs the length column).
-        if self.args.train_sampling_strategy == "group_by_length" and self.args.world_size <= 1:
-            return SequentialSampler(eval_dataset)
+        # Evaluation keeps the dataset order (length grouping buys nothing there, and the Trainer would read the
+        # length column through the audio transform); under DDP, None lets accelerate shard it, as the Trainer does.
+        if self.args.train_sampling_strategy == "group_by_length":
+            return SequentialSampler(eval_dataset) if self.args.world_size <= 1 else None
         return super()._get_eval_sampler(eval_dataset)
 
     # ---- model card ----

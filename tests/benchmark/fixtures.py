@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from datasets import Audio, ClassLabel, Dataset, Features, Sequence, Value
 
+from sentiv_hf.data.hub import write_config
 from sentiv_hf.labels import BINARY_LABELS, SPEECH_LABELS, TEXT_LABELS
 
 WORDS = {
@@ -37,12 +38,6 @@ def _tone(label_id: int, rng: np.random.Generator, seconds: float = 0.4) -> np.n
     t = np.arange(int(seconds * SR)) / SR
     freq = 200.0 * (label_id + 1)
     return (0.5 * np.sin(2 * np.pi * freq * t) + 0.05 * rng.normal(size=t.shape)).astype(np.float32)
-
-
-def _write(root: Path, config: str, splits: dict[str, Dataset]) -> None:
-    (root / config).mkdir(parents=True, exist_ok=True)
-    for name, ds in splits.items():
-        ds.to_parquet(str(root / config / f"{name}-00000-of-00001.parquet"))
 
 
 def make_corpus(root: Path, *, per_class: dict[str, int] | None = None, seed: int = 0) -> Path:
@@ -95,9 +90,9 @@ def make_corpus(root: Path, *, per_class: dict[str, int] | None = None, seed: in
                 }
             ),
         )
-    _write(root, "text", text_splits)
-    _write(root, "speech", speech_splits)
-    _write(root, "multimodal", mm_splits)
+    write_config(root, "text", text_splits)
+    write_config(root, "speech", speech_splits)
+    write_config(root, "multimodal", mm_splits)
     return root
 
 
@@ -143,7 +138,7 @@ def make_hotline(root: Path, *, n_speakers: int = 10, per_speaker: int = 4, seed
             },
             features=features,
         )
-    _write(root, "hotline", splits)
+    write_config(root, "hotline", splits)
     return root
 
 
