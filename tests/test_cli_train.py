@@ -164,6 +164,67 @@ def test_fusion_run(fusion_run):
     assert any(r.dataset_config == "multimodal" for r in card.data.eval_results)
 
 
+def test_fusion_fits_temperatures_on_validation_before_training_the_mlp(corpus, text_run, speech_run, tmp_path):
+    """The concat-MLP trains on the calibrated inputs it gets at inference: temperatures are fitted first."""
+    import torch
+    from transformers import TrainerCallback
+
+    from sentiv_hf.models.fusion_strategies import calibrated_log_probs
+    from sentiv_hf.models.modeling_sentiv_fusion import SentiVFusionModel
+
+    fits = []
+    fit_temperature = SentiVFusionModel.fit_temperature
+
+    def recording_fit(self, labels, text_logits=None, speech_logits=None, max_iter=100):
+        fitted = fit_temperature(self, labels, text_logits=text_logits, speech_logits=speech_logits, max_iter=max_iter)
+        fits.append({"rows": len(labels), "fitted": fitted})
+        return fitted
+
+    class MlpInputSpy(TrainerCallback):
+        """Records the fits done before training, and each training step's raw logits and MLP inputs."""
+
+        def __init__(self):
+            self.fits_before_training, self.steps, self.raw = None, [], {}
+
+        def on_train_begin(self, args, state, control, model=None, **kwargs):
+            self.fits_before_training = list(fits)
+            self.temperatures = (model.config.text_temperature, model.config.speech_temperature)
+            model.text_model.register_forward_hook(lambda m, i, o: self.raw.__setitem__("text", o.logits.detach()))
+            model.speech_model.register_forward_hook(lambda m, i, o: self.raw.__setitem__("speech", o.logits.detach()))
+
+            def record_inputs(module, inputs, output):
+                if module.training:
+                    text_lp, speech_lp = (x.detach() for x in inputs)
+                    self.steps.append((dict(self.raw), text_lp, speech_lp, model.label_alignment.detach()))
+
+            model.strategy.register_forward_hook(record_inputs)
+
+    spy = MlpInputSpy()
+    out = tmp_path / "fusion"
+    task, data_args, model_args, training_args = train_cmd.parse_train_args(
+        [
+            "fusion",
+            *flags(dataset=corpus, text_model=text_run, speech_model=speech_run, fusion="concat_mlp", output_dir=out),
+            *flags(max_steps=2, max_seconds=2.0, max_eval_samples=12, eval_strategy="no"),
+            *FAST,
+        ]
+    )
+    with mock.patch.object(SentiVFusionModel, "fit_temperature", recording_fit):
+        train_cmd.run_training(task, data_args, model_args, training_args, callbacks=[spy])
+    # One fit, on the 12 validation rows, done before the first training step ...
+    assert len(fits) == 1 and fits[0]["rows"] == 12
+    assert spy.fits_before_training == fits
+    fitted = fits[0]["fitted"]
+    assert spy.temperatures == (fitted["text_temperature"], fitted["speech_temperature"])
+    # ... so every MLP step saw log-probabilities scaled by the temperatures that are saved with the model.
+    config = _json(out / "config.json")
+    assert (config["text_temperature"], config["speech_temperature"]) == pytest.approx(spy.temperatures)
+    assert len(spy.steps) == 2
+    for raw, text_lp, speech_lp, alignment in spy.steps:
+        torch.testing.assert_close(text_lp, calibrated_log_probs(raw["text"], config["text_temperature"], alignment))
+        torch.testing.assert_close(speech_lp, calibrated_log_probs(raw["speech"], config["speech_temperature"]))
+
+
 # ---------------------------------------------------------------------------------------------------- evaluate
 def test_evaluate_writes_metrics_plot_and_report(speech_run, corpus, tmp_path):
     out = tmp_path / "eval"

@@ -1,4 +1,4 @@
-"""Helpers shared by the tests: running code in a fresh Python process where ``sentiv_hf`` cannot be imported.
+"""Helpers shared by the tests: running code in a fresh Python process, with or without ``sentiv_hf`` importable.
 
 Datasets and checkpoints written by sentiv_hf must load with plain ``datasets`` / ``transformers``
 (``trust_remote_code=True``) on a machine without the package. sentiv_hf is installed editable here, so the child
@@ -49,10 +49,35 @@ def run_python_without_sentiv_hf(
         >>> proc.stdout  # doctest: +SKIP
         'hi\\n'
     """
+    return run_python(_BLOCK_SENTIV_HF + textwrap.dedent(code), *args, cwd=cwd, env=env, timeout=timeout)
+
+
+def run_python(
+    code: str,
+    *args: str | Path,
+    cwd: str | Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
+    python_flags: tuple[str, ...] = (),
+) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` (dedented) in a fresh interpreter, offline, with ``sentiv_hf`` importable as installed.
+
+    Args:
+        code: the child's Python source; its arguments are ``sys.argv[1:]``.
+        *args: the arguments, passed as strings.
+        cwd: the child's working directory (use a ``tmp_path``, never the repository root).
+        env: variables added to the child's environment; it always runs offline and without ``PYTHONPATH``.
+        timeout: seconds before `subprocess.TimeoutExpired`.
+        python_flags: interpreter options, e.g. ``("-X", "importtime")``.
+
+    Example:
+        >>> run_python("import sentiv_hf; print(sentiv_hf.__version__)", cwd=tmp_path).stdout  # doctest: +SKIP
+        '0.1.0\\n'
+    """
     child_env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", **(env or {})}
     child_env.pop("PYTHONPATH", None)
     return subprocess.run(
-        [sys.executable, "-c", _BLOCK_SENTIV_HF + textwrap.dedent(code), *map(str, args)],
+        [sys.executable, *python_flags, "-c", textwrap.dedent(code), *map(str, args)],
         cwd=cwd,
         env=child_env,
         capture_output=True,

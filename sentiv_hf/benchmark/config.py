@@ -31,6 +31,7 @@ TASKS: tuple[str, ...] = (
 )
 ENCODER_MODES: tuple[str, ...] = ("frozen", "finetune", "lora")
 FUSION_STRATEGIES: tuple[str, ...] = ("average", "concat_mlp", "uncertainty")
+CONFIDENCES: tuple[str, ...] = ("entropy", "max_prob")
 #: Dataset config each task reads when ``configs`` does not say otherwise.
 DEFAULT_TASK_CONFIGS: dict[str, str] = {
     "text": "text",
@@ -63,6 +64,7 @@ class BenchmarkConfig:
         max_seconds: audio crop length (preprocessing, part of the cache fingerprint).
         text_max_length: tokenizer truncation length.
         fusion: fusion strategies reported side by side on ``multimodal``.
+        confidence: the per-sample confidence of the ``uncertainty`` fusion, ``entropy`` or ``max_prob``.
         configs: dataset config per task, overriding `DEFAULT_TASK_CONFIGS`.
         cross_dataset: ``{"train": {"dataset": ..., "config": ...}, "test": {"dataset": ..., "config": ...}}``.
         hotline_folds: folds of the grouped (speaker-disjoint) cross-validation of the hotline tasks.
@@ -91,6 +93,7 @@ class BenchmarkConfig:
     max_seconds: float = 8.0
     text_max_length: int = 128
     fusion: list[str] = field(default_factory=lambda: list(FUSION_STRATEGIES))
+    confidence: str = "entropy"
     configs: dict[str, str] = field(default_factory=dict)
     cross_dataset: dict[str, Any] | None = None
     hotline_folds: int = 5
@@ -127,6 +130,8 @@ class BenchmarkConfig:
         bad_fusion = [f for f in self.fusion if f not in FUSION_STRATEGIES]
         if bad_fusion:
             raise ValueError(f"Unknown fusion strategies {bad_fusion}; choose from {list(FUSION_STRATEGIES)}.")
+        if self.confidence not in CONFIDENCES:
+            raise ValueError(f"'confidence' must be one of {list(CONFIDENCES)}; got {self.confidence!r}.")
         if self.epochs < 1:
             raise ValueError(f"'epochs' must be >= 1; got {self.epochs}.")
         if "cross_dataset" in self.tasks:
@@ -198,6 +203,7 @@ class BenchmarkConfig:
         """Hash of the fields that change a run's result; part of every run key, so changing them re-runs."""
         keys = ("dataset", "dataset_revision", "epochs", "encoder", "batch_size", "learning_rate", "max_seconds")
         keys += ("text_max_length", "configs", "cross_dataset", "hotline_folds", "model_revisions", "word_segmenter")
+        keys += ("confidence",)
         payload = json.dumps({k: getattr(self, k) for k in keys}, sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()[:12]
 

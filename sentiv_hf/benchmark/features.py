@@ -1,14 +1,18 @@
-"""Model specs and the frozen-encoder feature extractors behind the benchmark's feature cache.
+"""The frozen-encoder features behind the benchmark's cache: what each shipped model's head reads, computed once.
 
-Every extractor maps a `Split` to one array row per example, computed **once** per (dataset split, model, revision,
+Every extractor maps a `Split` to one array row per example, computed **once** per (dataset split, model weights,
 preprocessing) fingerprint through `FeatureCache`; heads then train on it for every budget × seed.
 
-* neural encoders (``tiny``, checkpoint ids): masked-mean pooled hidden state of every layer, ``(N, L + 1, H)``;
+* speech models: `SentiVSpeechForAudioClassification.encode_layers` (masked-mean state of every layer,
+  ``(N, L + 1, H)``), read by the model's own `forward_from_layer_features`;
+* text models: what the sequence classifier's head reads (`sentiv_hf.training.frozen.encode_text_batch`);
 * ``baseline:mfcc-logreg``: MFCC + delta statistics, ``(N, 120)``;
 * ``baseline:tfidf-logreg`` needs no extraction (the vectoriser is fitted on each budget's texts).
 
-`ENCODER_CALLS` counts the examples each encoder has processed in this process, so tests and ``bench/`` can check
-that nothing is encoded twice.
+Text goes through the same preprocessing as ``sentiv train`` (`sentiv_hf.training.preprocessing.text_preprocessor`:
+word segmentation, then tokenisation) and audio through `AudioPreprocessor` in evaluation mode (centre crop), so the
+features equal what the saved model computes on raw inputs. `ENCODER_CALLS` counts the examples each encoder has
+processed in this process, so tests and ``bench/`` can check that nothing is encoded twice.
 """
 
 from __future__ import annotations
@@ -18,88 +22,23 @@ import json
 import logging
 from collections import Counter
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 import torch
 
-from sentiv_hf.models.pooling import masked_mean
+from sentiv_hf.data.loading import Split
 
 from .cache import FeatureCache
-from .sources import Split
+from .kinds import ModelSpec
 
 logger = logging.getLogger(__name__)
 
 #: examples passed through each encoder, keyed by ``"<model>/<modality>"``.
 ENCODER_CALLS: Counter[str] = Counter()
-TINY_INIT_SEED = 0
 TEXT_BATCH = 64
 SPEECH_BATCH = 16
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """A parsed ``models:`` entry.
-
-    Attributes:
-        name: the name shown in tables and results (``tiny``, ``baseline:tfidf-logreg``, ``vinai/phobert-base``).
-        kind: ``tiny``, ``tfidf``, ``mfcc`` or ``checkpoint``.
-        modalities: ``{"text"}``, ``{"speech"}`` or both (``tiny``).
-        model_id: checkpoint id or folder (``checkpoint`` only).
-        revision: Hub revision of ``model_id``.
-    """
-
-    name: str
-    kind: str
-    modalities: frozenset[str]
-    model_id: str | None = None
-    revision: str | None = None
-
-    @property
-    def is_baseline(self) -> bool:
-        return self.kind in ("tfidf", "mfcc")
-
-
-def parse_model(spec: str, revisions: dict[str, str] | None = None) -> ModelSpec:
-    """Parse a ``models:`` entry: ``tiny``, ``baseline:tfidf-logreg``, ``baseline:mfcc-logreg``, ``text:<id>``,
-    ``speech:<id>`` or a bare checkpoint id/folder (its config tells whether it is an audio model).
-
-    Example:
-        >>> parse_model("speech:facebook/hubert-large-ls960-ft").modalities
-        frozenset({'speech'})
-    """
-    revisions = revisions or {}
-    if spec == "tiny":
-        return ModelSpec("tiny", "tiny", frozenset({"text", "speech"}))
-    if spec == "baseline:tfidf-logreg":
-        return ModelSpec(spec, "tfidf", frozenset({"text"}))
-    if spec == "baseline:mfcc-logreg":
-        return ModelSpec(spec, "mfcc", frozenset({"speech"}))
-    if spec.startswith("baseline:"):
-        raise ValueError(f"Unknown baseline {spec!r}; choose baseline:tfidf-logreg or baseline:mfcc-logreg.")
-    prefix, sep, rest = spec.partition(":")
-    if sep and prefix in ("text", "speech"):
-        return ModelSpec(rest, "checkpoint", frozenset({prefix}), rest, revisions.get(rest))
-    return ModelSpec(
-        spec, "checkpoint", frozenset({_checkpoint_modality(spec, revisions.get(spec))}), spec, revisions.get(spec)
-    )
-
-
-def _checkpoint_modality(model_id: str, revision: str | None) -> str:
-    from transformers import AutoConfig
-    from transformers.models.auto.modeling_auto import MODEL_FOR_AUDIO_CLASSIFICATION_MAPPING_NAMES
-
-    try:
-        config = AutoConfig.from_pretrained(model_id, revision=revision)
-    except OSError as err:
-        raise ValueError(
-            f"Cannot read the config of model {model_id!r} to tell whether it is a text or speech model ({err}). "
-            f"Write it as 'text:{model_id}' or 'speech:{model_id}'."
-        ) from err
-    audio_types = set(MODEL_FOR_AUDIO_CLASSIFICATION_MAPPING_NAMES) | {"sentiv-speech", "whisper"}
-    return "speech" if config.model_type in audio_types else "text"
-
+#: bump when the meaning of a cached row changes.
+FEATURE_FORMAT = 2
 
 #: torch's thread count at import: encoders use it even when the runner pins head training to one thread.
 ENCODER_THREADS = torch.get_num_threads()
@@ -116,24 +55,31 @@ def encoder_threads():
         torch.set_num_threads(previous)
 
 
-def _hash_text(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()[:16]
+def tokenizer_fingerprint(tokenizer) -> str:
+    """Hash of a tokenizer's vocabulary and rules (the tiny tokenizer is trained per dataset)."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        payload = json.dumps(tokenizer.get_vocab(), sort_keys=True)
+    else:
+        # Truncation and padding are call-time state the tokenizer keeps after a call, not part of its identity.
+        state = json.loads(backend.to_str())
+        payload = json.dumps({k: v for k, v in state.items() if k not in ("truncation", "padding")}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
 class FeatureProvider:
-    """Builds encoders lazily and serves cached features for (model, modality, split).
+    """Serves cached features for (model, modality, split), computing them with the run's base model.
 
     Args:
         cache: the `FeatureCache`.
-        tokenizer_texts: texts the ``tiny`` tokenizer is trained on (the text task's train split).
         max_seconds: audio crop (centre crop, evaluation mode) before the speech encoder.
         text_max_length: tokenizer truncation.
-        word_segmenter: ``pyvi`` to word-segment texts for PhoBERT-style checkpoints.
+        word_segmenter: ``pyvi`` to word-segment texts (PhoBERT), or ``None``.
         device: torch device for the encoders.
 
     Example:
-        >>> provider = FeatureProvider(FeatureCache("out/cache"), tokenizer_texts=train_texts)  # doctest: +SKIP
-        >>> provider.features(parse_model("tiny"), "speech", splits["train"]).shape  # doctest: +SKIP
+        >>> provider = FeatureProvider(FeatureCache("out/cache"))  # doctest: +SKIP
+        >>> provider.features(parse_model("tiny"), "speech", splits["train"], (model, extractor)).shape
         (120, 3, 32)
     """
 
@@ -141,44 +87,59 @@ class FeatureProvider:
         self,
         cache: FeatureCache,
         *,
-        tokenizer_texts: list[str] | None = None,
         max_seconds: float = 8.0,
         text_max_length: int = 128,
         word_segmenter: str | None = None,
         device: str | None = None,
     ) -> None:
         self.cache = cache
-        self.tokenizer_texts = tokenizer_texts
         self.max_seconds = max_seconds
         self.text_max_length = text_max_length
         self.word_segmenter = word_segmenter
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-        self._encoders: dict[tuple[str, str], object] = {}
         self._rows: dict[tuple, dict[str, np.ndarray]] = {}
         self._hashes: dict[tuple, list[str]] = {}
 
-    # --- public ---------------------------------------------------------------------------------------------------
-    def features(self, model: ModelSpec, modality: str, split: Split) -> np.ndarray:
-        """Cached features of ``split`` for ``model`` in ``modality`` (``text`` reads texts/transcripts)."""
+    def features(self, model: ModelSpec, modality: str, split: Split, base=None) -> np.ndarray:
+        """Cached features of ``split`` (``text`` reads texts/transcripts).
+
+        Args:
+            model: the model spec.
+            modality: ``text`` or ``speech``.
+            split: the split to encode.
+            base: ``(model, processor)`` whose encoder produces the features (neural kinds).
+        """
         if model.kind == "tfidf":
             raise ValueError("baseline:tfidf-logreg works on raw texts; it has no cached features.")
+        preprocessing = self._preprocessing(model, modality, base)
         parts = {
             "split": split.fingerprint,
             "modality": modality,
             "model": model.name,
-            "revision": model.revision,
-            "preprocessing": self._preprocessing(model, modality),
-            "format": 1,
+            "weights": model.provenance(modality),
+            "preprocessing": preprocessing,
+            "format": FEATURE_FORMAT,
         }
-        index_key = (model.name, model.revision, modality, json.dumps(parts["preprocessing"], sort_keys=True))
+        index_key = json.dumps({k: parts[k] for k in ("modality", "model", "weights", "preprocessing")}, sort_keys=True)
         index = self._rows.setdefault(index_key, {})
         hashes = self._content_hashes(split, modality)
         array = self.cache.get_or_compute(
-            parts, split.ids, lambda: self._compute(model, modality, split, hashes, index)
+            parts, split.ids, lambda: self._compute(model, modality, split, hashes, index, base)
         )
         for h, row in zip(hashes, array):
             index.setdefault(h, row)
         return array
+
+    def _preprocessing(self, model: ModelSpec, modality: str, base) -> dict:
+        if model.kind == "mfcc":
+            return {}
+        if modality == "speech":
+            return {"max_seconds": self.max_seconds, "crop": "centre", "sampling_rate": 16000}
+        return {
+            "max_length": self.text_max_length,
+            "segmenter": self.word_segmenter,
+            "tokenizer": tokenizer_fingerprint(base[1]),
+        }
 
     def _content_hashes(self, split: Split, modality: str) -> list[str]:
         """Per-example content hashes: the same clip or text in two configs (speech and multimodal share their
@@ -195,66 +156,7 @@ class FeatureProvider:
             self._hashes[key] = [hashlib.sha1(v).hexdigest() for v in values]
         return self._hashes[key]
 
-    # --- internals ------------------------------------------------------------------------------------------------
-    def _preprocessing(self, model: ModelSpec, modality: str) -> dict:
-        if model.kind == "mfcc":
-            return {"mfcc": "20+d+dd mean/std, 16 kHz, full clip", "version": 1}
-        if modality == "speech":
-            return {"max_seconds": self.max_seconds, "crop": "centre", "sampling_rate": 16000, "init": TINY_INIT_SEED}
-        prep = {"max_length": self.text_max_length, "segmenter": self.word_segmenter, "init": TINY_INIT_SEED}
-        if model.kind == "tiny":
-            prep["tokenizer"] = self._tiny_tokenizer_hash
-        return prep
-
-    @cached_property
-    def _tiny_tokenizer(self):
-        from sentiv_hf.models.tiny import train_tiny_tokenizer
-
-        if not self.tokenizer_texts:
-            raise ValueError(
-                "The tiny text model needs training texts for its tokenizer (the text task's train split)."
-            )
-        return train_tiny_tokenizer(list(self.tokenizer_texts))
-
-    @cached_property
-    def _tiny_tokenizer_hash(self) -> str:
-        return _hash_text("\n".join(self.tokenizer_texts or []))
-
-    def _encoder(self, model: ModelSpec, modality: str):
-        key = (model.name, modality)
-        if key not in self._encoders:
-            self._encoders[key] = self._build_encoder(model, modality)
-        return self._encoders[key]
-
-    def _build_encoder(self, model: ModelSpec, modality: str):
-        # Seeded so that a random-init tiny encoder is the same in every process (cache keys assume it).
-        torch.manual_seed(TINY_INIT_SEED)
-        if modality == "text":
-            if model.kind == "tiny":
-                from sentiv_hf.models.tiny import tiny_text_model
-
-                tokenizer = self._tiny_tokenizer
-                net = tiny_text_model(tokenizer, num_labels=2)
-            else:
-                from transformers import AutoModel, AutoTokenizer
-
-                tokenizer = AutoTokenizer.from_pretrained(model.model_id, revision=model.revision)
-                net = AutoModel.from_pretrained(model.model_id, revision=model.revision)
-            return tokenizer, net.eval().to(self.device)
-        if model.kind == "tiny":
-            from sentiv_hf.models.tiny import tiny_speech_feature_extractor, tiny_speech_model
-
-            net, extractor = tiny_speech_model(num_labels=2), tiny_speech_feature_extractor()
-        else:
-            from transformers import AutoFeatureExtractor
-
-            from sentiv_hf.models.modeling_sentiv_speech import SentiVSpeechForAudioClassification
-
-            net = SentiVSpeechForAudioClassification.from_encoder_pretrained(model.model_id, num_labels=2)
-            extractor = AutoFeatureExtractor.from_pretrained(model.model_id, revision=model.revision)
-        return extractor, net.eval().to(self.device)
-
-    def _compute(self, model: ModelSpec, modality: str, split: Split, hashes: list[str], index: dict) -> np.ndarray:
+    def _compute(self, model: ModelSpec, modality: str, split: Split, hashes: list[str], index: dict, base):
         todo = [i for i, h in enumerate(hashes) if h not in index]
         # Rows already encoded for another split with identical content are reused, not re-encoded.
         first_of = {}
@@ -266,49 +168,37 @@ class FeatureProvider:
             # Only real checkpoints get all threads back: MFCCs and the tiny encoders are small ops that run ~10x
             # slower with 2 threads than with 1 on a busy 2-core machine (measured on the demo corpus).
             with encoder_threads() if model.kind == "checkpoint" else nullcontext():
-                if modality == "text":
-                    texts = split.texts
-                    encoded = self._compute_features(model, modality, [texts[i] for i in unique])
+                if model.kind == "mfcc":
+                    encoded = self._mfcc(model, split.dataset.select(unique))
+                elif modality == "text":
+                    encoded = self._encode_texts(model, base, [split.texts[i] for i in unique])
                 else:
-                    encoded = self._compute_features(model, modality, split.dataset.select(unique))
+                    encoded = self._encode_audio(model, base, split.dataset.select(unique))
             new_rows = {hashes[i]: row for i, row in zip(unique, encoded)}
         return np.stack([index[h] if h in index else new_rows[h] for h in hashes])
 
-    def _compute_features(self, model: ModelSpec, modality: str, data) -> np.ndarray:
-        if model.kind == "mfcc":
-            return self._mfcc(data)
-        if modality == "text":
-            return self._encode_texts(model, data)
-        return self._encode_audio(model, data)
-
     @torch.no_grad()
-    def _encode_texts(self, model: ModelSpec, texts: list[str]) -> np.ndarray:
-        tokenizer, net = self._encoder(model, "text")
-        if self.word_segmenter:
-            from sentiv_hf.models.text import segment_texts
+    def _encode_texts(self, model: ModelSpec, base, texts: list[str]) -> np.ndarray:
+        from sentiv_hf.training.frozen import encode_text_batch
+        from sentiv_hf.training.preprocessing import text_preprocessor
 
-            texts = segment_texts(texts, segmenter=self.word_segmenter)
-        base = getattr(net, "base_model", net)
+        net, tokenizer = base
+        net = net.eval().to(self.device)
+        tokenize = text_preprocessor(tokenizer, self.word_segmenter, self.text_max_length, "text")
         rows = []
         for start in range(0, len(texts), TEXT_BATCH):
-            batch = tokenizer(
-                list(texts[start : start + TEXT_BATCH]),
-                padding=True,
-                truncation=True,
-                max_length=self.text_max_length,
-                return_tensors="pt",
-            ).to(self.device)
-            out = base(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], output_hidden_states=True)
-            stacked = torch.stack(out.hidden_states, dim=1)  # (B, L + 1, T, H)
-            rows.append(masked_mean(stacked, batch["attention_mask"]).float().cpu())
+            encoded = tokenize({"text": list(texts[start : start + TEXT_BATCH])})
+            batch = tokenizer.pad(encoded, return_tensors="pt").to(self.device)
+            rows.append(encode_text_batch(net, batch["input_ids"], batch["attention_mask"]).float().cpu())
             ENCODER_CALLS[f"{model.name}/text"] += len(batch["input_ids"])
         return torch.cat(rows).numpy()
 
     @torch.no_grad()
-    def _encode_audio(self, model: ModelSpec, ds) -> np.ndarray:
+    def _encode_audio(self, model: ModelSpec, base, ds) -> np.ndarray:
         from sentiv_hf.data.audio import AudioPreprocessor
 
-        extractor, net = self._encoder(model, "speech")
+        net, extractor = base
+        net = net.eval().to(self.device)
         prep = AudioPreprocessor(extractor, max_seconds=self.max_seconds, train=False)
         rows = []
         for start in range(0, len(ds), SPEECH_BATCH):
@@ -319,7 +209,7 @@ class FeatureProvider:
             ENCODER_CALLS[f"{model.name}/speech"] += len(audio)
         return torch.cat(rows).numpy()
 
-    def _mfcc(self, ds) -> np.ndarray:
+    def _mfcc(self, model: ModelSpec, ds) -> np.ndarray:
         from sentiv_hf.data.audio import decode_audio, to_mono
 
         from .baselines import mfcc_statistics
@@ -329,5 +219,5 @@ class FeatureProvider:
             for value in ds[start : start + SPEECH_BATCH]["audio"]:
                 waveform, rate = decode_audio(value)
                 rows.append(mfcc_statistics(to_mono(waveform), rate))
-                ENCODER_CALLS["baseline:mfcc-logreg/speech"] += 1
+                ENCODER_CALLS[f"{model.name}/speech"] += 1
         return np.stack(rows)

@@ -27,7 +27,8 @@ def fuse_modalities(
     text_labels: list[str],
     speech_labels: list[str],
     seed: int = 0,
-) -> tuple[np.ndarray, dict]:
+    confidence: str = "entropy",
+) -> tuple[np.ndarray, dict, object]:
     """Fuse ``(text_logits, speech_logits)`` of the test split with one strategy.
 
     Args:
@@ -37,9 +38,12 @@ def fuse_modalities(
         test: the same pair on the test split.
         text_labels, speech_labels: label names in id order.
         seed: seeds the ``concat_mlp`` initialisation.
+        confidence: the ``uncertainty`` strategy's per-sample confidence, ``entropy`` or ``max_prob``.
 
     Returns:
-        ``(fused_logits (M, 6), info)`` with the fitted temperatures and the mean fusion weights.
+        ``(fused_logits (M, 6), info, model)``: ``info`` holds the fitted temperatures and the mean fusion weights;
+        ``model`` is the fitted head-only `SentiVFusionModel` (`fusion_checkpoint` puts it on top of the text and
+        speech models).
 
     Example:
         >>> fused, info = fuse_modalities("average", (vt, vs), vy, (tt, ts), text_labels=TEXT_LABELS,
@@ -51,6 +55,7 @@ def fuse_modalities(
     torch.manual_seed(seed)
     config = SentiVFusionConfig(
         fusion=strategy,
+        confidence=confidence,
         text_labels=list(text_labels),
         id2label=dict(enumerate(speech_labels)),
         label2id={n: i for i, n in enumerate(speech_labels)},
@@ -78,4 +83,32 @@ def fuse_modalities(
             "text": round(float(out.fusion_weights[:, 0].mean()), 4),
             "speech": round(float(out.fusion_weights[:, 1].mean()), 4),
         }
-    return out.logits.double().numpy(), info
+    return out.logits.double().numpy(), info, model
+
+
+def fusion_checkpoint(head_only, text_model, speech_model):
+    """The full `SentiVFusionModel` (text model + speech model + the fitted fusion head and temperatures) whose
+    ``forward`` on raw text and audio equals the head-only model on those models' logits.
+
+    Example:
+        >>> full = fusion_checkpoint(head_only, text_fit.model, speech_fit.model)  # doctest: +SKIP
+        >>> full.save_pretrained("out/models/multimodal-...")  # doctest: +SKIP
+    """
+    from sentiv_hf.models.configuration_sentiv_fusion import SentiVFusionConfig
+    from sentiv_hf.models.modeling_sentiv_fusion import SentiVFusionModel
+
+    head_config = head_only.config.to_dict()
+    keep = ("fusion", "confidence", "text_temperature", "speech_temperature", "label_merge")
+    keep += ("mlp_hidden_size", "fusion_dropout")
+    config = SentiVFusionConfig(
+        text_config=text_model.config,
+        speech_config=speech_model.config,
+        id2label=head_only.config.id2label,
+        label2id=head_only.config.label2id,
+        **{k: head_config[k] for k in keep if k in head_config},
+    )
+    model = SentiVFusionModel(config)
+    model.text_model.load_state_dict(text_model.state_dict())
+    model.speech_model.load_state_dict(speech_model.state_dict())
+    model.strategy.load_state_dict(head_only.strategy.state_dict())
+    return model.eval()

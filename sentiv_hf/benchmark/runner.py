@@ -17,25 +17,23 @@ import sys
 import time
 from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
 
 import numpy as np
 import torch
 
+from sentiv_hf.data.loading import Split, load_task_splits, resolve_dataset
+
+from . import tasks
 from .cache import FeatureCache
+from .checkpoints import save_run_checkpoint
 from .config import BenchmarkConfig
-from .features import FeatureProvider, ModelSpec, parse_model
-from .learners import Fitted, fit_learner
-from .sources import Split, load_task_splits, resolve_dataset
+from .features import FeatureProvider
+from .fitting import BudgetFitter
+from .kinds import ModelSpec, parse_model
+from .learners import TrainSettings
 from .store import ResultsStore
-from .tasks import (
-    HOTLINE_LABEL_COLUMN,
-    TASK_FUNCTIONS,
-    Outcome,
-    evaluate_outcome,
-    headline_metric,
-    ids_hash,
-    take_rows,
-)
+from .tasks import HOTLINE_LABEL_COLUMN, Outcome, evaluate_outcome, headline_metric, ids_hash
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +54,20 @@ class RunSpec:
 
     def key(self, protocol: str) -> str:
         return f"{self.task}|{self.model}|{self.budget:g}|{self.seed}|{protocol}"
+
+
+def run_slug(spec: RunSpec) -> str:
+    """A folder name for a run's checkpoint: task, model, fusion, budget and seed, filesystem-safe.
+
+    Example:
+        >>> run_slug(RunSpec("text", "vinai/phobert-base", 0.1, 2))
+        'text--vinai--phobert-base--b0.1--s2'
+    """
+    import re
+
+    parts = [spec.task, spec.model.replace("/", "--")]
+    parts += [f"b{spec.budget:g}", f"s{spec.seed}"]
+    return re.sub(r"[^A-Za-z0-9._+-]+", "-", "--".join(parts)).strip("-")
 
 
 def package_versions() -> dict[str, str]:
@@ -117,68 +129,71 @@ class BenchmarkRunner:
         ['text|baseline:tfidf-logreg|0.1|0|3f2a...']
     """
 
-    def __init__(self, config: BenchmarkConfig, *, progress: bool = True, stop_after: int = 0) -> None:
+    def __init__(
+        self, config: BenchmarkConfig, *, progress: bool = True, stop_after: int = 0, save_models: bool = False
+    ) -> None:
         self.config = config
         self.progress = progress
+        self.save_models = save_models
         self.out = config.out_dir
         self.store = ResultsStore(self.out / "results.jsonl")
         self.cache = FeatureCache(config.cache_path)
         self.protocol = config.protocol_hash()
         self._models = {m: parse_model(m, config.model_revisions) for m in config.models}
         self._splits: dict[tuple, dict[str, Split]] = {}
-        self._fitted: dict[tuple, tuple[Fitted, list[str], dict[str, Split]]] = {}
-        self._provider: FeatureProvider | None = None
+        self.provider = FeatureProvider(
+            self.cache,
+            max_seconds=config.max_seconds,
+            text_max_length=config.text_max_length,
+            word_segmenter=config.word_segmenter,
+        )
+        self.fitter = BudgetFitter(
+            TrainSettings(
+                encoder=config.encoder,
+                epochs=config.epochs,
+                learning_rate=config.learning_rate,
+                batch_size=config.batch_size,
+                max_seconds=config.max_seconds,
+                text_max_length=config.text_max_length,
+                word_segmenter=config.word_segmenter,
+                work_dir=self.out / "work",
+            ),
+            self.provider,
+        )
         self.stop_after = stop_after
         self._versions: dict[str, str] | None = None
 
-    # --- context used by the task functions ---------------------------------------------------------------------
     def model(self, name: str) -> ModelSpec:
         if name not in self._models:
             self._models[name] = parse_model(name, self.config.model_revisions)
         return self._models[name]
 
-    def splits(self, config_name: str, *, label_column: str = "label", dataset: str | None = None) -> dict[str, Split]:
-        """The train/validation/test `Split`s of a dataset config (loaded once)."""
-        dataset = self.config.dataset if dataset is None else dataset
-        key = (resolve_dataset(dataset), config_name, label_column)
+    def splits(
+        self,
+        config_name: str,
+        *,
+        label_column: str = "label",
+        dataset: str | None = None,
+        revision: str | None = None,
+    ) -> dict[str, Split]:
+        """The train/validation/test `Split`s of a dataset config (loaded once).
+
+        Args:
+            dataset: the dataset (default: the config's ``dataset``, at ``dataset_revision``).
+            revision: the revision of ``dataset`` when it is another one (cross-dataset sources name their own).
+        """
+        if dataset is None:
+            dataset, revision = self.config.dataset, self.config.dataset_revision
+        key = (resolve_dataset(dataset), revision, config_name, label_column)
         if key not in self._splits:
-            self._splits[key] = load_task_splits(
-                dataset, config_name, revision=self.config.dataset_revision, label_column=label_column
-            )
+            self._splits[key] = load_task_splits(dataset, config_name, revision=revision, label_column=label_column)
         return self._splits[key]
 
-    @property
-    def provider(self) -> FeatureProvider:
-        if self._provider is None:
-            self._provider = FeatureProvider(
-                self.cache,
-                max_seconds=self.config.max_seconds,
-                text_max_length=self.config.text_max_length,
-                word_segmenter=self.config.word_segmenter,
-            )
-        return self._provider
-
-    def _tokenizer_texts(self) -> list[str]:
-        # The tiny tokenizer is trained on the text task's train texts, whatever task asks for text features.
-        try:
-            return self.splits(self.config.task_config("text"))["train"].texts
-        except (FileNotFoundError, ValueError):
-            return []
-
-    def finetunes(self, model: ModelSpec) -> bool:
-        """Whether ``model`` is trained end to end (``encoder: finetune|lora``) rather than as a head on features."""
-        return self.config.encoder != "frozen" and not model.is_baseline
-
-    def inputs(self, model: ModelSpec, modality: str, split: Split):
-        """What ``model`` consumes for ``split``: raw texts (TF-IDF), cached features, or the split itself
-        (fine-tune mode)."""
-        if model.kind == "tfidf":
-            return split.texts
-        if self.finetunes(model):
-            return split
-        if model.kind == "tiny" and modality == "text" and self.provider.tokenizer_texts is None:
-            self.provider.tokenizer_texts = self._tokenizer_texts() or split.texts
-        return self.provider.features(model, modality, split)
+    def _source_splits(self, source: dict) -> dict[str, Split]:
+        """Splits of a ``cross_dataset`` source ``{dataset, revision, config}`` at its own revision."""
+        if "dataset" not in source:
+            return self.splits(source["config"])
+        return self.splits(source["config"], dataset=source["dataset"], revision=source.get("revision"))
 
     def train_ids(self, config_name: str, budget: float, seed: int, *, dataset: str | None = None) -> list[str]:
         """Ids of the nested, stratified budget of a config's train split that a run trains on."""
@@ -186,90 +201,6 @@ class BenchmarkRunner:
 
         train = self.splits(config_name, dataset=dataset)["train"]
         return [train.ids[i] for i in budget_indices(train.labels.tolist(), budget, seed)]
-
-    def fit_on_budget(
-        self,
-        config_name: str,
-        modality: str,
-        model: ModelSpec,
-        spec: RunSpec,
-        *,
-        dataset: str | None = None,
-        exclude: Split | list[Split] | None = None,
-    ):
-        """Fit ``model`` on the ``spec.budget`` subset of a config's train split (memoised for fusion runs).
-
-        Args:
-            exclude: evaluation split(s) of *another* config (the multimodal transcripts): train and validation rows
-                whose text also occurs there are dropped from this fit, so that a sentence the text model saw in
-                training is never scored as a test example. The budget itself is drawn on the full train split, so
-                budgets stay nested.
-
-        Returns:
-            ``(fitted, train_ids, splits)``.
-        """
-        from sentiv_hf.data.budgets import budget_indices
-        from sentiv_hf.labels import normalize_label_key
-
-        banned: set[str] = set()
-        for split in [exclude] if isinstance(exclude, Split) else exclude or []:
-            banned |= {normalize_label_key(t) for t in split.texts}
-        key = (dataset, config_name, modality, model.name, spec.budget, spec.seed, hash(frozenset(banned)))
-        if key in self._fitted:
-            return self._fitted[key]
-        splits = self.splits(config_name, dataset=dataset)
-        train, val = splits["train"], splits["validation"]
-        idx = budget_indices(train.labels.tolist(), spec.budget, spec.seed)
-        n_budget = idx.size
-        val_idx = np.arange(len(val))
-        if banned:
-            keep = np.asarray([normalize_label_key(train.texts[i]) not in banned for i in idx], dtype=bool)
-            idx = idx[keep] if keep.any() else idx
-            val_keep = np.asarray([normalize_label_key(t) not in banned for t in val.texts], dtype=bool)
-            val_idx = val_idx[val_keep] if val_keep.any() else val_idx
-        if self.finetunes(model):
-            from .finetune import finetune_fit
-
-            fitted = finetune_fit(
-                model,
-                modality,
-                train,
-                idx,
-                val,
-                val_idx,
-                seed=spec.seed,
-                epochs=self.config.epochs,
-                learning_rate=self.config.learning_rate,
-                batch_size=self.config.batch_size,
-                out_dir=self.out / "finetune",
-                lora=self.config.encoder == "lora",
-                tokenizer_texts=self._tokenizer_texts() or train.texts,
-                max_seconds=self.config.max_seconds,
-                max_length=self.config.text_max_length,
-                word_segmenter=self.config.word_segmenter,
-            )
-        else:
-            x_train, x_val = self.inputs(model, modality, train), self.inputs(model, modality, val)
-            fitted = fit_learner(
-                model,
-                take_rows(x_train, idx),
-                train.labels[idx],
-                take_rows(x_val, val_idx),
-                val.labels[val_idx],
-                num_labels=len(train.label_names),
-                seed=spec.seed,
-                epochs=self.config.epochs,
-                learning_rate=self.config.learning_rate,
-                batch_size=self.config.batch_size,
-            )
-            if banned:
-                fitted.selection["excluded_overlap"] = {
-                    "train": int(n_budget - idx.size),
-                    "validation": int(len(val) - val_idx.size),
-                }
-        result = (fitted, [train.ids[i] for i in idx], splits)
-        self._fitted[key] = result
-        return result
 
     # --- planning -----------------------------------------------------------------------------------------------
     def _task_models(self, task: str) -> list[RunSpec]:
@@ -286,8 +217,7 @@ class BenchmarkRunner:
         elif task == "speech":
             modality = "speech"
         elif task == "cross_dataset":
-            src = self.config.cross_dataset["train"]
-            train = self.splits(src["config"], dataset=src.get("dataset", self.config.dataset))["train"]
+            train = self._source_splits(self.config.cross_dataset["train"])["train"]
             modality = "speech" if train.has_audio else "text"
         else:
             cfg = self.config.task_config(task)
@@ -309,14 +239,48 @@ class BenchmarkRunner:
         return runs
 
     # --- execution ----------------------------------------------------------------------------------------------
+    def outcome(self, spec: RunSpec) -> Outcome:
+        """Run the task of ``spec`` with its explicit inputs."""
+        cfg, fitter = self.config, self.fitter
+        if spec.task in ("text", "speech"):
+            splits = self.splits(cfg.task_config(spec.task))
+            return tasks.run_supervised(spec, self.model(spec.model), spec.task, splits, fitter)
+        if spec.task == "multimodal":
+            return tasks.run_multimodal(
+                spec,
+                self.model(spec.text_model),
+                self.model(spec.speech_model),
+                self.splits(cfg.task_config("text")),
+                self.splits(cfg.task_config("speech")),
+                self.splits(cfg.task_config("multimodal")),
+                fitter,
+                confidence=cfg.confidence,
+            )
+        if spec.task == "cross_modal":
+            test = self.splits(cfg.task_config("cross_modal"))["test"]
+            return tasks.run_cross_modal(spec, self.model(spec.model), self.splits(cfg.task_config("text")), test, fitter)
+        if spec.task == "cross_dataset":
+            train = self._source_splits(cfg.cross_dataset["train"])
+            test = self._source_splits(cfg.cross_dataset["test"])["test"]
+            return tasks.run_cross_dataset(spec, self.model(spec.model), train, test, fitter)
+        splits = self.splits(cfg.task_config(spec.task), label_column=HOTLINE_LABEL_COLUMN[spec.task])
+        return tasks.run_hotline(
+            spec,
+            self.model(spec.model),
+            splits,
+            fitter,
+            n_folds=cfg.hotline_folds,
+            metric=headline_metric(spec.task),
+        )
+
     def run_one(self, spec: RunSpec) -> dict:
-        """Run one spec and build its results record (not stored)."""
+        """Run one spec and build its results record (not stored); with ``save_models``, write its checkpoint."""
         if self._versions is None:
             self._versions = package_versions()
         start = time.perf_counter()
-        outcome: Outcome = TASK_FUNCTIONS[spec.task](self, spec)
+        outcome = self.outcome(spec)
         metrics, predictions = evaluate_outcome(outcome)
-        return {
+        record = {
             "run_key": spec.key(self.protocol),
             "task": spec.task,
             "model": spec.model,
@@ -336,12 +300,33 @@ class BenchmarkRunner:
             "predictions": predictions,
             "selection": outcome.selection,
             "extra": outcome.extra,
-            "wall_time_s": round(time.perf_counter() - start, 3),
-            "finished_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "checkpoint": None,
+            "wall_time_s": None,
+            "finished_at": None,
             "config": self.config.to_dict(),
             "protocol_hash": self.protocol,
             "versions": self._versions,
         }
+        if self.save_models:
+            record["checkpoint"] = self._save_checkpoint(spec, outcome, record)
+        record["wall_time_s"] = round(time.perf_counter() - start, 3)
+        record["finished_at"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        return record
+
+    def _save_checkpoint(self, spec: RunSpec, outcome: Outcome, record: dict) -> str | None:
+        """Write the run's checkpoint under ``OUT/models/`` and return its path relative to OUT (``None``: none)."""
+        if outcome.checkpoint is None:
+            reason = (
+                "a scikit-learn baseline has no transformers checkpoint"
+                if self.model(spec.model if spec.task != "multimodal" else spec.text_model).is_baseline
+                or (spec.speech_model and self.model(spec.speech_model).is_baseline)
+                else f"{spec.task} runs are not saved (one model per cross-validation fold or a borrowed model)"
+            )
+            record["checkpoint_note"] = reason
+            return None
+        relative = Path("models") / run_slug(spec)
+        save_run_checkpoint(outcome, self.out / relative, record, self._test_source(spec.task))
+        return relative.as_posix()
 
     def _test_source(self, task: str) -> dict:
         """Where a task's gold test labels live (what a submission of this task is validated against)."""
@@ -349,10 +334,11 @@ class BenchmarkRunner:
             test, train = self.config.cross_dataset["test"], self.config.cross_dataset["train"]
             return {
                 "path": resolve_dataset(test.get("dataset", self.config.dataset)),
-                "revision": test.get("revision"),
+                "revision": test.get("revision") if "dataset" in test else self.config.dataset_revision,
                 "config": test["config"],
                 "trained_on": {
                     "path": resolve_dataset(train.get("dataset", self.config.dataset)),
+                    "revision": train.get("revision") if "dataset" in train else self.config.dataset_revision,
                     "config": train["config"],
                 },
             }

@@ -7,6 +7,10 @@
 * ``cross_dataset``: train on one dataset/config, test on another with the same label space.
 * ``hotline_binary`` / ``hotline_multilabel``: grouped k-fold CV by ``speaker_id`` (validation = the next fold),
   budgets taken inside each fold's training part, predictions pooled over folds; weighted-F1 is the headline.
+
+Each task takes explicit inputs: the run, its model(s), the `Split`s it reads and the `BudgetFitter` that trains; it
+returns an `Outcome` with the test logits and, for the neural kinds, the trained models (saved with
+``--save-models``).
 """
 
 from __future__ import annotations
@@ -17,7 +21,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .learners import Fitted, fit_learner, probabilities, to_logits
+from sentiv_hf.data.loading import Split
+
+from .fitting import BudgetFit, BudgetFitter
+from .kinds import ModelSpec
+from .learners import Fitted, to_logits
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +60,10 @@ class Outcome:
     multi_label: bool = False
     selection: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
+    #: what ``--save-models`` writes: ``(model, [processors])`` of the run, or ``None`` (baselines, CV folds).
+    checkpoint: tuple | None = None
+    #: the fitted modality models (the multimodal task fuses them; their cards describe their training).
+    fits: dict[str, Fitted] = field(default_factory=dict)
 
 
 def evaluate_outcome(outcome: Outcome) -> tuple[dict, dict]:
@@ -60,17 +72,15 @@ def evaluate_outcome(outcome: Outcome) -> tuple[dict, dict]:
     Returns:
         ``(metrics, predictions)``: predictions map each test id to a label name (or a list of names).
     """
-    from sentiv_hf.metrics import compute_classification_metrics, compute_multilabel_metrics
+    from sentiv_hf.metrics import metrics_from_logits
 
-    probs = probabilities(outcome.logits, outcome.multi_label)
     names = outcome.label_names
+    metrics = metrics_from_logits(outcome.logits, outcome.gold, label_names=names, multi_label=outcome.multi_label)
     if outcome.multi_label:
-        metrics = compute_multilabel_metrics(probs, outcome.gold, label_names=names)
-        predicted = probs >= 0.5
+        predicted = outcome.logits >= 0.0  # sigmoid >= 0.5, the metrics module's threshold
         predictions = {i: [names[j] for j in np.flatnonzero(row)] for i, row in zip(outcome.ids, predicted)}
     else:
-        pred = probs.argmax(axis=-1)
-        metrics = compute_classification_metrics(pred, outcome.gold, label_names=names, probabilities=probs)
+        pred = np.asarray(outcome.logits).argmax(axis=-1)
         predictions = {i: names[int(p)] for i, p in zip(outcome.ids, pred)}
     return _plain(metrics), predictions
 
@@ -88,56 +98,67 @@ def _plain(value):
 # --- single-source tasks ----------------------------------------------------------------------------------------
 
 
-def run_supervised(ctx, spec) -> Outcome:
+def _checkpoint_of(fitted: Fitted) -> tuple | None:
+    return (fitted.model, [fitted.processor]) if fitted.model is not None else None
+
+
+def run_supervised(spec, model: ModelSpec, modality: str, splits: dict[str, Split], fitter: BudgetFitter) -> Outcome:
     """``text`` and ``speech``: budget of the train split → validation selection → test."""
-    modality = "text" if spec.task == "text" else "speech"
-    model = ctx.model(spec.model)
-    fitted, train_ids, splits = ctx.fit_on_budget(ctx.config.task_config(spec.task), modality, model, spec)
+    fit = fitter.fit_budget(model, modality, splits, spec.budget, spec.seed)
     test = splits["test"]
-    logits = fitted.predict(ctx.inputs(model, modality, test))
-    return Outcome(test.ids, logits, test.labels, test.label_names, train_ids, selection=fitted.selection)
-
-
-def run_cross_modal(ctx, spec) -> Outcome:
-    """The text model of task A on the transcripts of the multimodal test set, mapped onto the speech labels."""
-    model = ctx.model(spec.model)
-    test = ctx.splits(ctx.config.task_config("cross_modal"))["test"]
-    fitted, train_ids, text_splits = ctx.fit_on_budget(
-        ctx.config.task_config("text"), "text", model, spec, exclude=test
-    )
-    text_probs = probabilities(fitted.predict(ctx.inputs(model, "text", test)), False)
-    aligned = align_probs(text_probs, text_splits["train"].label_names, test.label_names)
     return Outcome(
         test.ids,
-        to_logits(aligned, False),
+        fit.fitted.predict(test),
         test.labels,
         test.label_names,
-        train_ids,
-        selection=fitted.selection,
+        fit.train_ids,
+        selection=fit.fitted.selection,
+        checkpoint=_checkpoint_of(fit.fitted),
+        fits={modality: fit.fitted},
     )
 
 
-def run_cross_dataset(ctx, spec) -> Outcome:
-    """Train (and select) on ``cross_dataset.train``; test on the test split of ``cross_dataset.test``."""
-    cd = ctx.config.cross_dataset
-    model = ctx.model(spec.model)
-    train_src, test_src = cd["train"], cd["test"]
-    train_splits = ctx.splits(train_src["config"], dataset=train_src.get("dataset", ctx.config.dataset))
-    test = ctx.splits(test_src["config"], dataset=test_src.get("dataset", ctx.config.dataset))["test"]
+def run_cross_modal(
+    spec, model: ModelSpec, text_splits: dict[str, Split], test: Split, fitter: BudgetFitter
+) -> Outcome:
+    """The text model of task A on the transcripts of the multimodal test set, mapped onto the speech labels."""
+    fit = fitter.fit_budget(model, "text", text_splits, spec.budget, spec.seed, exclude=[test])
+    text_probs = probabilities(fit.fitted.predict(test), False)
+    aligned = align_probs(text_probs, text_splits["train"].label_names, test.label_names)
+    return Outcome(
+        test.ids, to_logits(aligned, False), test.labels, test.label_names, fit.train_ids, selection=fit.fitted.selection
+    )
+
+
+def run_cross_dataset(
+    spec, model: ModelSpec, train_splits: dict[str, Split], test: Split, fitter: BudgetFitter
+) -> Outcome:
+    """Train (and select) on the ``cross_dataset.train`` source; test on the test split of ``cross_dataset.test``."""
     if list(test.label_names) != list(train_splits["train"].label_names):
         raise ValueError(
             f"cross_dataset: the label spaces differ: train {train_splits['train'].label_names} vs test "
             f"{test.label_names}; both configs need the same ClassLabel names in the same order."
         )
     modality = "speech" if train_splits["train"].has_audio else "text"
-    fitted, train_ids, _ = ctx.fit_on_budget(
-        train_src["config"], modality, model, spec, dataset=train_src.get("dataset", ctx.config.dataset)
+    fit = fitter.fit_budget(model, modality, train_splits, spec.budget, spec.seed)
+    return Outcome(
+        test.ids,
+        fit.fitted.predict(test),
+        test.labels,
+        test.label_names,
+        fit.train_ids,
+        selection=fit.fitted.selection,
     )
-    logits = fitted.predict(ctx.inputs(model, modality, test))
-    return Outcome(test.ids, logits, test.labels, test.label_names, train_ids, selection=fitted.selection)
 
 
 # --- multimodal fusion ------------------------------------------------------------------------------------------
+
+
+def probabilities(logits: np.ndarray, multi_label: bool) -> np.ndarray:
+    """Class probabilities from logits (the metrics module's function)."""
+    from sentiv_hf.metrics import probabilities_from_logits
+
+    return probabilities_from_logits(logits, multi_label)
 
 
 def align_probs(text_probs: np.ndarray, text_names: list[str], speech_names: list[str]) -> np.ndarray:
@@ -150,27 +171,41 @@ def align_probs(text_probs: np.ndarray, text_names: list[str], speech_names: lis
     return aligned.numpy()
 
 
-def run_multimodal(ctx, spec) -> Outcome:
-    """Fuse the text and speech runs of the same budget and seed on the multimodal test set."""
-    from .fusion import fuse_modalities
+def run_multimodal(
+    spec,
+    text_model: ModelSpec,
+    speech_model: ModelSpec,
+    text_splits: dict[str, Split],
+    speech_splits: dict[str, Split],
+    mm: dict[str, Split],
+    fitter: BudgetFitter,
+    *,
+    confidence: str = "entropy",
+) -> Outcome:
+    """Fuse the text and speech models of the same budget and seed on the multimodal test set.
 
-    text_model, speech_model = ctx.model(spec.text_model), ctx.model(spec.speech_model)
-    mm = ctx.splits(ctx.config.task_config("multimodal"))
-    # The transcripts may also be text-task sentences (the demo corpus speaks its text sentences): the text head used
-    # here never trains or selects on a sentence that the fusion is validated or tested on.
-    text_fit, text_ids, text_splits = ctx.fit_on_budget(
-        ctx.config.task_config("text"), "text", text_model, spec, exclude=[mm["validation"], mm["test"]]
+    Temperatures (and the ``concat_mlp`` head) are fitted on the multimodal validation split. The transcripts may
+    also be text-task sentences (the demo corpus speaks its text sentences): the text model used here never trains
+    or selects on a sentence that the fusion is validated or tested on.
+    """
+    from .fusion import fuse_modalities, fusion_checkpoint
+
+    text_fit: BudgetFit = fitter.fit_budget(
+        text_model,
+        "text",
+        text_splits,
+        spec.budget,
+        spec.seed,
+        exclude=[mm["validation"], mm["test"]],
+        exclude_from_validation=[mm["test"]],
     )
-    speech_fit, speech_ids, _ = ctx.fit_on_budget(ctx.config.task_config("speech"), "speech", speech_model, spec)
+    speech_fit: BudgetFit = fitter.fit_budget(speech_model, "speech", speech_splits, spec.budget, spec.seed)
     names = mm["test"].label_names
     logits = {
-        split: (
-            text_fit.predict(ctx.inputs(text_model, "text", mm[split])),
-            speech_fit.predict(ctx.inputs(speech_model, "speech", mm[split])),
-        )
+        split: (text_fit.fitted.predict(mm[split]), speech_fit.fitted.predict(mm[split]))
         for split in ("validation", "test")
     }
-    fused, info = fuse_modalities(
+    fused, info, head = fuse_modalities(
         spec.variant,
         logits["validation"],
         mm["validation"].labels,
@@ -178,11 +213,26 @@ def run_multimodal(ctx, spec) -> Outcome:
         text_labels=text_splits["train"].label_names,
         speech_labels=names,
         seed=spec.seed,
+        confidence=confidence,
     )
-    selection = {"text": text_fit.selection, "speech": speech_fit.selection, **info}
-    extra = {"n_train_text": len(text_ids), "n_train_speech": len(speech_ids)}
-    train_ids = sorted(set(text_ids) | set(speech_ids))
-    return Outcome(mm["test"].ids, fused, mm["test"].labels, names, train_ids, selection=selection, extra=extra)
+    selection = {"text": text_fit.fitted.selection, "speech": speech_fit.fitted.selection, **info}
+    extra = {"n_train_text": len(text_fit.train_ids), "n_train_speech": len(speech_fit.train_ids)}
+    train_ids = sorted(set(text_fit.train_ids) | set(speech_fit.train_ids))
+    checkpoint = None
+    if text_fit.fitted.model is not None and speech_fit.fitted.model is not None:
+        full = fusion_checkpoint(head, text_fit.fitted.model, speech_fit.fitted.model)
+        checkpoint = (full, [text_fit.fitted.processor, speech_fit.fitted.processor])
+    return Outcome(
+        mm["test"].ids,
+        fused,
+        mm["test"].labels,
+        names,
+        train_ids,
+        selection=selection,
+        extra=extra,
+        checkpoint=checkpoint,
+        fits={"text": text_fit.fitted, "speech": speech_fit.fitted},
+    )
 
 
 # --- hotline: grouped cross-validation ---------------------------------------------------------------------------
@@ -207,53 +257,48 @@ def hotline_folds(strat: list, groups: list, n_splits: int) -> list[tuple[np.nda
     return out
 
 
-def run_hotline(ctx, spec) -> Outcome:
+def pooled_split(splits: dict[str, Split]) -> Split:
+    """Every split of a config as one `Split` (the hotline tasks cross-validate over all of them)."""
+    import datasets
+
+    parts = [splits[s] for s in ("train", "validation", "test")]
+    return Split(
+        "all",
+        [i for p in parts for i in p.ids],
+        np.concatenate([p.labels for p in parts]),
+        parts[0].label_names,
+        datasets.concatenate_datasets([p.dataset for p in parts]),
+        ids_hash([p.fingerprint for p in parts])[:16],
+        multi_label=parts[0].multi_label,
+    )
+
+
+def run_hotline(
+    spec, model: ModelSpec, splits: dict[str, Split], fitter: BudgetFitter, *, n_folds: int, metric: str
+) -> Outcome:
     """Grouped CV by ``speaker_id`` on every split of the hotline config pooled together."""
     from sentiv_hf.data.budgets import budget_indices
 
-    label_column = HOTLINE_LABEL_COLUMN[spec.task]
     multi = spec.task == "hotline_multilabel"
-    splits = ctx.splits(ctx.config.task_config(spec.task), label_column=label_column)
-    parts = [splits[s] for s in ("train", "validation", "test")]
-    modality = "speech" if parts[0].has_audio else "text"
-    model = ctx.model(spec.model)
-    if ctx.finetunes(model):
-        raise NotImplementedError(
-            f"{spec.task} runs its grouped cross-validation on cached features; use encoder: frozen for it "
-            "(fine-tune mode covers text, speech, multimodal, cross_modal and cross_dataset)."
-        )
-    ids = [i for p in parts for i in p.ids]
-    labels = np.concatenate([p.labels for p in parts])
-    groups = [g for p in parts for g in p.speaker_ids]
-    if multi and "binary_label" in parts[0].dataset.column_names:
-        strat = [b for p in parts for b in p.dataset["binary_label"]]
+    pooled = pooled_split(splits)
+    modality = "speech" if pooled.has_audio else "text"
+    labels = pooled.labels
+    groups = pooled.speaker_ids
+    if multi and "binary_label" in pooled.dataset.column_names:
+        strat = list(pooled.dataset["binary_label"])
     elif multi:  # like label_budget: stratify multi-label rows on their first label (-1: no label)
         strat = [int(np.flatnonzero(row)[0]) if row.any() else -1 for row in labels]
     else:
         strat = [int(v) for v in labels]
-    inputs = [ctx.inputs(model, modality, p) for p in parts]
-    x_all = [t for chunk in inputs for t in chunk] if model.kind == "tfidf" else np.concatenate(inputs)
-    names = parts[0].label_names
-    logits = np.zeros((len(ids), len(names)), dtype=np.float64)
+    logits = np.zeros((len(pooled), len(pooled.label_names)), dtype=np.float64)
     fold_info, train_ids = [], []
-    for k, (pool, val, test) in enumerate(hotline_folds(strat, groups, ctx.config.hotline_folds)):
+    for k, (pool, val, test) in enumerate(hotline_folds(strat, groups, n_folds)):
         chosen = pool[budget_indices([strat[i] for i in pool], spec.budget, spec.seed)]
-        fitted: Fitted = fit_learner(
-            model,
-            take_rows(x_all, chosen),
-            labels[chosen],
-            take_rows(x_all, val),
-            labels[val],
-            num_labels=len(names),
-            seed=spec.seed,
-            headline="weighted_f1",
-            multi_label=multi,
-            epochs=ctx.config.epochs,
-            learning_rate=ctx.config.learning_rate,
-            batch_size=ctx.config.batch_size,
+        fitted = fitter.fit_rows(
+            model, modality, pooled, chosen, pooled, val, seed=spec.seed, metric=metric, multi_label=multi
         )
-        logits[test] = fitted.predict(take_rows(x_all, test))
-        fold_ids = [ids[i] for i in chosen]
+        logits[test] = fitted.predict(pooled)[test]
+        fold_ids = [pooled.ids[i] for i in chosen]
         train_ids += fold_ids
         leaked = {groups[i] for i in chosen} & {groups[i] for i in test}
         fold_info.append(
@@ -268,21 +313,11 @@ def run_hotline(ctx, spec) -> Outcome:
             }
         )
     return Outcome(
-        ids, logits, labels, names, sorted(set(train_ids)), multi_label=multi, selection={"folds": fold_info}
+        pooled.ids,
+        logits,
+        labels,
+        pooled.label_names,
+        sorted(set(train_ids)),
+        multi_label=multi,
+        selection={"folds": fold_info},
     )
-
-
-def take_rows(x, idx: np.ndarray):
-    """Rows ``idx`` of a feature array or of a list (raw texts for TF-IDF)."""
-    return [x[i] for i in idx] if isinstance(x, list) else x[idx]
-
-
-TASK_FUNCTIONS = {
-    "text": run_supervised,
-    "speech": run_supervised,
-    "multimodal": run_multimodal,
-    "cross_modal": run_cross_modal,
-    "cross_dataset": run_cross_dataset,
-    "hotline_binary": run_hotline,
-    "hotline_multilabel": run_hotline,
-}

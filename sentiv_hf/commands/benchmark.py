@@ -39,6 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--epochs", type=int, default=None, help="epochs per trained head/model")
     parser.add_argument("--encoder", default=None, choices=["frozen", "finetune", "lora"], help="encoder mode")
     parser.add_argument("--cache-dir", default=None, help="feature cache folder (default OUT/cache)")
+    parser.add_argument(
+        "--confidence", default=None, choices=["entropy", "max_prob"], help="confidence of the uncertainty fusion"
+    )
+    parser.add_argument(
+        "--save-models",
+        action="store_true",
+        help="write every text, speech and multimodal run as a checkpoint folder under OUT/models/ "
+        "(loadable with from_pretrained, re-scored by `sentiv evaluate`)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar or per-run lines")
     parser.add_argument("--stop-after", type=int, default=None, help=argparse.SUPPRESS)  # test hook: simulated kill
     return parser
@@ -61,6 +70,7 @@ def load_config(args: argparse.Namespace):
         epochs=args.epochs,
         encoder=args.encoder,
         cache_dir=args.cache_dir,
+        confidence=args.confidence,
     )
 
 
@@ -75,14 +85,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     import datasets
 
-    from sentiv_hf.benchmark.leaderboard import write_model_cards, write_submissions
+    from sentiv_hf.benchmark.cards import write_model_cards
     from sentiv_hf.benchmark.report import markdown_tables, write_report
     from sentiv_hf.benchmark.runner import BenchmarkRunner
+    from sentiv_hf.benchmark.submission import write_submissions
 
     # One progress bar (runs, with ETA) is enough; datasets would add one per split it prepares.
     datasets.disable_progress_bars()
     start = time.perf_counter()
-    runner = BenchmarkRunner(config, progress=not args.no_progress, stop_after=args.stop_after or 0)
+    runner = BenchmarkRunner(
+        config, progress=not args.no_progress, stop_after=args.stop_after or 0, save_models=args.save_models
+    )
     print(
         f"sentiv benchmark [{config.name}] on {config.dataset or 'the bundled demo corpus'}: "
         f"tasks {config.tasks}, models {config.models}, "

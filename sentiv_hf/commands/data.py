@@ -178,6 +178,18 @@ def _stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _user_errors() -> tuple[type[Exception], ...]:
+    """The errors printed as one line. Imported only once one is raised: `sentiv_hf.data.hub` imports datasets,
+    which build-text imports itself, in parallel with reading the table."""
+    from huggingface_hub.errors import HFValidationError
+
+    from ..data.hub import HubPushError
+    from ..data.rejects import RejectedRowsError
+    from ..data.tables import DataFileError
+
+    return (DataFileError, RejectedRowsError, HubPushError, HFValidationError, FileNotFoundError, ValueError)
+
+
 COMMANDS = {"build-text": _build_text, "build-speech": _build_speech, "push": _push, "stats": _stats}
 
 
@@ -194,15 +206,11 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit_:  # argparse already printed its usage message
         return int(exit_.code or 0)
 
-    from huggingface_hub.errors import HFValidationError
-
-    from ..data.hub import HubPushError
-    from ..data.rejects import RejectedRowsError
-    from ..data.tables import DataFileError
-
     try:
         return COMMANDS[args.command](args)
-    except (DataFileError, RejectedRowsError, HubPushError, HFValidationError, FileNotFoundError, ValueError) as err:
+    except Exception as err:
+        if not isinstance(err, _user_errors()):
+            raise
         message = " ".join(str(err).split())  # one line, whatever the message holds
         print(f"sentiv data {args.command}: error: {message}", file=sys.stderr)
         return EXIT_ERROR

@@ -1,7 +1,9 @@
-"""User errors of the ``sentiv`` commands: the `CommandError` exception and the runner that reports it.
+"""User errors of the ``sentiv`` commands: the runner that reports them.
 
-A `CommandError` is a mistake the user can fix (a missing file, an unknown column, a bad flag): the command prints
-its message on stderr, without a traceback, and exits with status 2.
+A `sentiv_hf.errors.UserError` (``CommandError`` here, an alias kept for the commands) is a mistake the user can fix
+(a missing file, an unknown column, a bad flag): the command prints its message on stderr, without a traceback, and
+exits with status 2. The error type itself lives in `sentiv_hf.errors`, so the layers below raise it without
+importing the command line.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ import logging
 import sys
 from collections.abc import Callable
 
+from sentiv_hf.errors import UserError
+
 #: The log format of the argparse-based commands (``sentiv evaluate``, ``sentiv predict``).
 LOG_FORMAT = "%(asctime)s - %(levelname)s - %(name)s - %(message)s"
 
 
-class CommandError(Exception):
-    """A user error: printed to stderr without a traceback, exit status 2."""
+#: The commands' name for `UserError` (the same class).
+CommandError = UserError
 
 
 def run_reporting_errors(
@@ -34,7 +38,7 @@ def run_reporting_errors(
         body: runs the command; its return value is ignored.
 
     Returns 0 on success, argparse's status when parsing exits (``--help``: 0, a bad flag: 2), and 2 on a
-    `CommandError`, whose message is printed on stderr as ``"<prog>: <message>"``.
+    `UserError`, whose message is printed on stderr as ``"<prog>: <message>"``.
 
     Example:
         >>> parser = argparse.ArgumentParser(prog="sentiv demo")
@@ -51,7 +55,7 @@ def run_reporting_errors(
     logging.basicConfig(format=LOG_FORMAT, level=logging.WARNING)
     try:
         body(args)
-    except CommandError as error:
+    except UserError as error:
         print(f"{prog}: {error}", file=sys.stderr)
         return 2
     return 0

@@ -24,143 +24,8 @@ from typing import Any
 import numpy as np
 
 from .errors import CommandError, run_reporting_errors
-from .train import TASK_DATASET_CONFIGS
 
 logger = logging.getLogger(__name__)
-
-
-def task_of_config(config, checkpoint: str) -> str:
-    """``text``, ``speech`` or ``fusion`` from a checkpoint's config; `CommandError` for anything else."""
-    model_type = getattr(config, "model_type", None)
-    if model_type == "sentiv-fusion":
-        return "fusion"
-    if model_type == "sentiv-speech":
-        return "speech"
-    architectures = getattr(config, "architectures", None) or []
-    if any(a.endswith("ForSequenceClassification") for a in architectures):
-        return "text"
-    raise CommandError(
-        f"{checkpoint} is a {model_type!r} model ({', '.join(architectures) or 'no architectures'}), not a SentiV "
-        "checkpoint: expected a sequence classifier (text), a 'sentiv-speech' or a 'sentiv-fusion' model."
-    )
-
-
-def load_for_inference(checkpoint: str) -> dict[str, Any]:
-    """Load a checkpoint for evaluation/prediction: ``{task, model, tokenizer, feature_extractor, segmenter, ...}``.
-
-    Raises `CommandError` for a missing checkpoint or a config that is not a SentiV text/speech/fusion model.
-
-    Example:
-        >>> parts = load_for_inference("out/text")  # doctest: +SKIP
-        >>> parts["task"], parts["label_names"][:2]  # doctest: +SKIP
-        ('text', ['Anger', 'Disgust'])
-    """
-    from transformers import (
-        AutoFeatureExtractor,
-        AutoModel,
-        AutoModelForAudioClassification,
-        AutoModelForSequenceClassification,
-        AutoTokenizer,
-    )
-
-    from sentiv_hf.models.text import TEXT_MAX_LENGTH
-    from sentiv_hf.training.model_factory import load_model_config
-
-    # load_model_config reports a missing local folder; a name that may be a Hub id is tried on the Hub.
-    if Path(checkpoint).is_dir() and not (Path(checkpoint) / "config.json").is_file():
-        raise CommandError(f"{checkpoint} has no config.json: it is not a saved model (pass the training output_dir).")
-    config = load_model_config(checkpoint)
-    task = task_of_config(config, checkpoint)
-    parts: dict[str, Any] = {"task": task, "tokenizer": None, "feature_extractor": None, "segmenter": None}
-    if task == "text":
-        parts["model"] = AutoModelForSequenceClassification.from_pretrained(checkpoint)
-        parts["tokenizer"] = AutoTokenizer.from_pretrained(checkpoint)
-        parts["segmenter"] = getattr(config, "word_segmenter", None)
-        parts["max_length"] = getattr(config, "text_max_length", None) or TEXT_MAX_LENGTH
-    elif task == "speech":
-        parts["model"] = AutoModelForAudioClassification.from_pretrained(checkpoint)
-        parts["feature_extractor"] = AutoFeatureExtractor.from_pretrained(checkpoint)
-    else:
-        parts["model"] = AutoModel.from_pretrained(checkpoint)
-        parts["tokenizer"] = AutoTokenizer.from_pretrained(checkpoint)
-        parts["feature_extractor"] = AutoFeatureExtractor.from_pretrained(checkpoint)
-        text_config = getattr(config, "text_config", None)
-        parts["segmenter"] = getattr(text_config, "word_segmenter", None) if text_config is not None else None
-        parts["max_length"] = getattr(text_config, "text_max_length", None) or TEXT_MAX_LENGTH
-    model = parts["model"]
-    model.eval()
-    id2label = model.config.id2label
-    parts["label_names"] = [str(id2label[i]) for i in range(len(id2label))]
-    parts["multi_label"] = getattr(model.config, "head", "single_label") == "multi_label"
-    parts["max_seconds"] = float(getattr(model.config, "max_duration_s", None) or 8.0)
-    parts["sampling_rate"] = int(getattr(model.config, "sampling_rate", None) or 16000)
-    return parts
-
-
-def _prepare_split(split, parts: dict[str, Any], args, label_column: str | None):
-    """Tokenise / attach the audio transform for one split, as in training (evaluation mode)."""
-    from transformers import DataCollatorWithPadding
-
-    from sentiv_hf.data.audio import AudioPreprocessor
-    from sentiv_hf.training.collators import FusionCollator
-    from sentiv_hf.training.preprocessing import FusionPreprocessor, text_preprocessor
-
-    task = parts["task"]
-    audio_prep = None
-    if task in ("speech", "fusion"):
-        if args.audio_column != "audio":
-            split = split.rename_column(args.audio_column, "audio")
-        audio_prep = AudioPreprocessor(
-            parts["feature_extractor"],
-            max_seconds=parts["max_seconds"],
-            sampling_rate=parts["sampling_rate"],
-            train=False,
-            label_column=label_column,
-            num_labels=len(parts["label_names"]),
-        )
-    if task == "text":
-        tokenize = text_preprocessor(parts["tokenizer"], parts["segmenter"], parts["max_length"], args.text_column)
-        keep = {label_column} if label_column else set()
-        split = split.map(tokenize, batched=True, remove_columns=[c for c in split.column_names if c not in keep])
-        return split, DataCollatorWithPadding(parts["tokenizer"])
-    keep = {"audio", args.text_column, label_column}
-    split = split.remove_columns([c for c in split.column_names if c not in keep])
-    if task == "speech":
-        split.set_transform(audio_prep)
-        return split, DataCollatorWithPadding(parts["feature_extractor"])
-    split.set_transform(
-        FusionPreprocessor(parts["tokenizer"], audio_prep, parts["segmenter"], parts["max_length"], args.text_column)
-    )
-    return split, FusionCollator(parts["tokenizer"], parts["feature_extractor"])
-
-
-def predict_logits(parts: dict[str, Any], dataset, collator, batch_size: int = 8, output_dir: str | None = None):
-    """Run the model over a prepared dataset with `SentiVTrainer.predict`; returns ``(logits, label_ids)``."""
-    import tempfile
-
-    from sentiv_hf.training.trainer import SentiVTrainer
-    from sentiv_hf.training.training_args import SentiVTrainingArguments
-
-    with tempfile.TemporaryDirectory() as tmp:
-        args = SentiVTrainingArguments(
-            output_dir=output_dir or tmp,
-            per_device_eval_batch_size=batch_size,
-            report_to=[],
-            remove_unused_columns=False,
-            loss="bce" if parts["multi_label"] else "ce",
-            disable_tqdm=True,
-            use_cpu=not _has_accelerator(),
-        )
-        trainer = SentiVTrainer(model=parts["model"], args=args, data_collator=collator)
-        output = trainer.predict(dataset)
-    logits = output.predictions[0] if isinstance(output.predictions, tuple) else output.predictions
-    return np.asarray(logits, dtype=np.float64), output.label_ids
-
-
-def _has_accelerator() -> bool:
-    import torch
-
-    return torch.cuda.is_available()
 
 
 def write_reports(
@@ -219,6 +84,7 @@ def run_evaluation(args: argparse.Namespace) -> dict[str, Any]:
         load_splits,
         required_columns,
     )
+    from sentiv_hf.training.inference import TASK_DATASET_CONFIGS, load_for_inference, predict_logits, prepare_split
 
     parts = load_for_inference(args.checkpoint)
     task = parts["task"]
@@ -251,7 +117,9 @@ def run_evaluation(args: argparse.Namespace) -> dict[str, Any]:
             features=features,
             desc="Relabelling",
         )
-    prepared, collator = _prepare_split(split, parts, args, label_column)
+    prepared, collator = prepare_split(
+        split, parts, label_column=label_column, text_column=args.text_column, audio_column=args.audio_column
+    )
     logits, label_ids = predict_logits(parts, prepared, collator, args.batch_size)
     if multi_label or parts["multi_label"]:
         probabilities = 1.0 / (1.0 + np.exp(-logits))

@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 
 from .errors import CommandError, run_reporting_errors
-from .evaluate import load_for_inference
 
 logger = logging.getLogger(__name__)
 
@@ -64,77 +63,72 @@ def _check_audio_files(paths: list[str], max_seconds: float | None) -> None:
             logger.warning(message, path, info.duration, max_seconds)
 
 
-def _audio_dataset(paths: list[str], sampling_rate: int):
-    from datasets import Audio, Dataset
+def _predict_fusion(parts: dict[str, Any], texts: list[str], audios: list[str], batch_size: int) -> np.ndarray:
+    """Fusion through the ``sentiv-emotion`` pipeline, which also takes items with only one modality."""
+    import torch
 
-    return Dataset.from_dict({"audio": [str(Path(p).resolve()) for p in paths]}).cast_column(
-        "audio", Audio(sampling_rate=sampling_rate)
+    from sentiv_hf.models.pipelines import SentiVEmotionPipeline
+
+    pipe = SentiVEmotionPipeline(
+        model=parts["model"],
+        tokenizer=parts["tokenizer"],
+        feature_extractor=parts["feature_extractor"],
+        device=0 if torch.cuda.is_available() else -1,
     )
+    count = max(len(texts), len(audios))
+    items = [
+        {**({"text": texts[i]} if texts else {}), **({"audio": audios[i]} if audios else {})} for i in range(count)
+    ]
+    results = pipe(items, batch_size=batch_size)
+    return np.asarray([[result["scores"][name] for name in parts["label_names"]] for result in results])
 
 
 def predict(parts: dict[str, Any], texts: list[str], audios: list[str], batch_size: int = 8) -> np.ndarray:
     """Return the probability matrix ``(N, num_labels)`` of a loaded checkpoint for the given inputs.
+
+    Text and speech checkpoints run through `sentiv_hf.training.inference` (the preprocessing and Trainer of
+    ``sentiv evaluate``); fusion checkpoints through the ``sentiv-emotion`` pipeline, which also takes a text or an
+    audio file alone.
+
+    Args:
+        parts: what `sentiv_hf.training.inference.load_for_inference` returned.
+        texts: the texts (text and fusion models).
+        audios: paths of audio files (speech and fusion models).
+        batch_size: examples per forward pass.
 
     Example:
         >>> parts = load_for_inference("out/text")  # doctest: +SKIP
         >>> predict(parts, ["Tôi rất vui"], []).shape  # doctest: +SKIP
         (1, 7)
     """
-    import torch
+    from datasets import Audio, Dataset
 
-    from sentiv_hf.data.audio import AudioPreprocessor
-    from sentiv_hf.models.text import segment_texts
+    from sentiv_hf.metrics import probabilities_from_logits
+    from sentiv_hf.training.inference import predict_logits, prepare_split
 
-    task, model = parts["task"], parts["model"]
+    task = parts["task"]
     if task == "text" and audios:
         raise CommandError(f"{len(audios)} audio file(s) given to a text model; pass texts only.")
     if task == "speech" and texts:
         raise CommandError(f"Texts given to a speech model ({texts[0]!r}...); pass audio files (missing file?).")
-    count = max(len(texts), len(audios))
-    if count == 0:
+    if not texts and not audios:
         raise CommandError("Nothing to predict: pass texts and/or audio files.")
     if task == "fusion" and texts and audios and len(texts) != len(audios):
         raise CommandError(
             f"A fusion model pairs texts with audio files: got {len(texts)} texts, {len(audios)} files."
         )
-    audio_prep = None
-    audio_rows = None
     if audios:
         _check_audio_files(audios, parts["max_seconds"])
-        audio_prep = AudioPreprocessor(
-            parts["feature_extractor"], max_seconds=parts["max_seconds"], sampling_rate=parts["sampling_rate"]
-        )
-        audio_rows = _audio_dataset(audios, parts["sampling_rate"])
-    outputs = []
-    device = next(model.parameters()).device
-    with torch.no_grad():
-        for start in range(0, count, batch_size):
-            stop = min(start + batch_size, count)
-            inputs: dict[str, Any] = {}
-            if texts:
-                segmented = segment_texts(texts[start:stop], parts["segmenter"])
-                encoded = parts["tokenizer"](
-                    segmented,
-                    truncation=True,
-                    max_length=parts.get("max_length", 256),
-                    padding=True,
-                    return_tensors="pt",
-                )
-                inputs.update(encoded)
-            if audios:
-                batch = audio_prep({"audio": [audio_rows[i]["audio"] for i in range(start, stop)]})
-                name = audio_prep.input_name
-                inputs[name] = torch.as_tensor(batch[name])
-                if "attention_mask" in batch:
-                    key = "audio_attention_mask" if task == "fusion" else "attention_mask"
-                    inputs[key] = torch.as_tensor(batch["attention_mask"])
-            inputs = {k: v.to(device) for k, v in inputs.items() if k != "token_type_ids" or task == "text"}
-            logits = model(**inputs).logits.float()
-            if parts["multi_label"]:
-                outputs.append(torch.sigmoid(logits).cpu().numpy())
-            else:
-                outputs.append(torch.softmax(logits, dim=-1).cpu().numpy())
-    return np.concatenate(outputs, axis=0)
+    if task == "fusion":
+        return _predict_fusion(parts, texts, audios, batch_size)
+    if task == "text":
+        rows = Dataset.from_dict({"text": texts})
+    else:
+        rows = Dataset.from_dict({"audio": [str(Path(p).resolve()) for p in audios]})
+        rows = rows.cast_column("audio", Audio(sampling_rate=parts["sampling_rate"]))
+    prepared, collator = prepare_split(rows, parts)
+    logits, _ = predict_logits(parts, prepared, collator, batch_size)
+    return probabilities_from_logits(logits, parts["multi_label"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> None:
     """Predict every input and print (or write) one JSON line per input."""
+    from sentiv_hf.training.inference import load_for_inference
+
     texts, audios = _split_inputs(args)
     parts = load_for_inference(args.checkpoint)
     probabilities = predict(parts, texts, audios, args.batch_size)

@@ -47,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         print("sentiv submit: --push needs --repo-id ORG/leaderboard.", file=sys.stderr)
         return 2
 
-    from sentiv_hf.benchmark.leaderboard import push_submission, validate_submission
+    from sentiv_hf.benchmark.hub_push import push_submission
+    from sentiv_hf.benchmark.validation import validate_submission
 
     if args.validate or args.dataset:
         report = validate_submission(args.file, args.dataset, config=args.config)

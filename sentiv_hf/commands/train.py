@@ -34,8 +34,6 @@ from .errors import CommandError
 logger = logging.getLogger(__name__)
 
 TASKS = ("text", "speech", "fusion")
-#: The dataset config each task reads by default.
-TASK_DATASET_CONFIGS = {"text": "text", "speech": "speech", "fusion": "multimodal"}
 FREEZE_CHOICES = ("none", "feature_encoder", "encoder")
 
 
@@ -232,6 +230,7 @@ def run_training(task: str, data_args, model_args, training_args, callbacks=None
         required_columns,
     )
     from sentiv_hf.training.fusion_calibration import fit_fusion_temperatures
+    from sentiv_hf.training.inference import TASK_DATASET_CONFIGS
     from sentiv_hf.training.model_card import SentiVModelCardData
     from sentiv_hf.training.task_builders import build_fusion, build_speech, build_text
     from sentiv_hf.training.trainer import SentiVTrainer
@@ -312,6 +311,9 @@ def run_training(task: str, data_args, model_args, training_args, callbacks=None
         card_data=card_data,
         label_column=label_column,
     )
+    if task == "fusion" and "validation" in prepared:
+        # Temperatures first: the concat-MLP then trains on the calibrated inputs it is fed at inference.
+        fit_fusion_temperatures(trainer, prepared["validation"])
     metrics: dict[str, Any] = {}
     if parts.get("trainable", True):
         result = trainer.train(resume_from_checkpoint=_resume_checkpoint(training_args))
@@ -320,8 +322,6 @@ def run_training(task: str, data_args, model_args, training_args, callbacks=None
         metrics.update(result.metrics)
     else:
         logger.info("Fusion %r has no trainable parameters: skipping training.", model_args.fusion)
-    if task == "fusion" and "validation" in prepared:
-        fit_fusion_temperatures(trainer, prepared["validation"])
     if not training_args.push_to_hub:  # push_to_hub saves the model itself; save_model() would push a second time
         trainer.save_model()
     trainer.save_state()

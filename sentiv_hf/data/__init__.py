@@ -1,4 +1,10 @@
-"""The SentiV data layer: Hub-ready dataset folders, label budgets and the bundled demo corpus."""
+"""The SentiV data layer: Hub-ready dataset folders, label budgets and the bundled demo corpus.
+
+Layer: data, at the bottom next to ``labels``, ``models`` and ``metrics``. It may import ``sentiv_hf.labels`` and
+``sentiv_hf.errors``, datasets, pandas, pyarrow and huggingface_hub; never ``training``, ``benchmark`` or
+``commands``. torch, torchaudio and torchcodec are imported only inside the functions that decode or resample
+audio, so that ``sentiv data`` commands start without them.
+"""
 
 from __future__ import annotations
 

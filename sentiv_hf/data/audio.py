@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import torch
 
 logger = logging.getLogger(__name__)
 
@@ -164,7 +163,9 @@ class AudioPreprocessor:
         # DataLoader workers each hold a copy of this object: without a reseed they would all draw the same crops,
         # and, being re-created every epoch, repeat them each epoch. torch gives every worker a seed derived from
         # the (seeded) main process, so mixing it in keeps crops reproducible yet distinct per worker and epoch.
-        info = torch.utils.data.get_worker_info()
+        from torch.utils.data import get_worker_info  # torch is imported by the Trainer already; not by `sentiv data`
+
+        info = get_worker_info()
         if info is not None and self._worker_seed != info.seed:
             self._worker_seed = info.seed
             self.rng = np.random.default_rng([self.seed, info.seed % 2**32])
@@ -179,6 +180,7 @@ class AudioPreprocessor:
             waveform, max(1, int(round(self.max_seconds * rate))), train=self.train, rng=self._crop_rng()
         )
         if rate != self.sampling_rate:
+            import torch
             import torchaudio.functional as F
 
             tensor = torch.from_numpy(np.ascontiguousarray(waveform, dtype=np.float32))

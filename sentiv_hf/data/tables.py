@@ -12,9 +12,12 @@ import logging
 import math
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # imported in the functions: see read_table
+    import pandas as pd
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +43,9 @@ def read_table(path: str | os.PathLike, *, sheet_name: str | int = 0) -> pd.Data
     Returns:
         The table with its header row as column names (stripped of surrounding whitespace), and row ``i`` of the
         frame being data row ``i + 1`` of the file (row ``i + 2`` of a spreadsheet, counting the header).
+
+    pandas is imported when the parse of a workbook (in Rust, without the GIL) is done, so a caller can import
+    its own heavy modules in another thread meanwhile (see `sentiv_hf.data.text.build_text_dataset`).
 
     Raises:
         DataFileError: when the file does not exist, has an unsupported suffix, cannot be parsed (corrupt
@@ -69,17 +75,15 @@ def read_table(path: str | os.PathLike, *, sheet_name: str | int = 0) -> pd.Data
         if suffix in SPREADSHEET_SUFFIXES:
             df = _read_spreadsheet(path, sheet_name)
         elif suffix in (".csv", ".tsv"):
-            df = pd.read_csv(
-                path, sep="\t" if suffix == ".tsv" else ",", dtype=str, encoding="utf-8-sig", **_NA_OPTIONS
-            )
+            df = _read_delimited(path, "\t" if suffix == ".tsv" else ",")
         elif suffix == ".parquet":
+            import pandas as pd
+
             df = pd.read_parquet(path)
         else:
             df = _read_json(path)
     except DataFileError:
         raise
-    except pd.errors.EmptyDataError as err:
-        raise DataFileError(f"Data file {path} is empty: no header row and no data.") from err
     except UnicodeDecodeError as err:
         raise DataFileError(
             f"Cannot decode {path} as UTF-8 ({err.reason} at byte {err.start}); re-save it as UTF-8."
@@ -95,6 +99,7 @@ def read_table(path: str | os.PathLike, *, sheet_name: str | int = 0) -> pd.Data
 def _read_spreadsheet(path: Path, sheet_name: str | int) -> pd.DataFrame:
     # python-calamine directly, not pandas.read_excel(engine="calamine"): pandas converts every cell in Python and
     # re-parses the rows with its Python parser: about twice as slow on a 265k-row sheet (2.1 s against 1.1 s).
+    # pandas is imported after the parse (get_sheet_by_*), which runs in Rust without the GIL.
     from python_calamine import CalamineWorkbook
 
     workbook = CalamineWorkbook.from_path(str(path))
@@ -107,6 +112,8 @@ def _read_spreadsheet(path: Path, sheet_name: str | int) -> pd.DataFrame:
         if sheet_name not in names:
             raise DataFileError(f"{path} has no sheet named {sheet_name!r}; its sheets are {names}.")
         sheet = workbook.get_sheet_by_name(sheet_name)
+    import pandas as pd
+
     rows = sheet.to_python()
     if not rows:
         return pd.DataFrame()
@@ -123,7 +130,18 @@ def _read_spreadsheet(path: Path, sheet_name: str | int) -> pd.DataFrame:
     return pd.DataFrame(columns, columns=header, dtype=object)
 
 
+def _read_delimited(path: Path, sep: str) -> pd.DataFrame:
+    import pandas as pd
+
+    try:
+        return pd.read_csv(path, sep=sep, dtype=str, encoding="utf-8-sig", **_NA_OPTIONS)
+    except pd.errors.EmptyDataError as err:
+        raise DataFileError(f"Data file {path} is empty: no header row and no data.") from err
+
+
 def _read_json(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
     with path.open("rb") as handle:
         head = handle.read(4096).lstrip()
     # A ``.json`` file may hold a list of records or be JSON Lines under the wrong suffix; sniff its first byte.
@@ -142,6 +160,8 @@ def _scalar_to_str(value: object) -> object:
 
 
 def _column_as_strings(column: pd.Series) -> pd.Series:
+    import pandas as pd
+
     values = column.to_numpy(dtype=object, na_value=math.nan, copy=True)
     # infer_dtype scans in C; only columns that are not all strings (numbers, bools, dates) need the Python map.
     if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):

@@ -23,15 +23,19 @@ import logging
 import os
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from ..labels import TEXT_LABELS, LabelMapper, UnknownLabelError, parse_label_aliases
 from .rejects import BuildSummary, RejectedRowsError, RejectLog
 from .splits import SPLIT_ALIASES, SPLIT_NAMES, assign_splits, canonical_split_name
 from .tables import DataFileError, read_table
+
+if TYPE_CHECKING:  # imported in the functions, see build_text_dataset
+    import pandas as pd
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +97,8 @@ def normalize_texts(values: Iterable[object]) -> np.ndarray:
 
 def _factorize(raw: pd.Series) -> tuple[np.ndarray, list[object]]:
     """Codes per row and the distinct values, with missing values as the distinct value ``None``."""
+    import pandas as pd
+
     codes, uniques = pd.factorize(raw.to_numpy(dtype=object), use_na_sentinel=True)
     values = list(uniques)
     if (codes < 0).any():
@@ -151,6 +157,8 @@ def _mark_duplicates(
 
     Hashing finds the duplicated rows in C; only those (a small share of a real corpus) are grouped in Python.
     """
+    import pandas as pd
+
     candidates = np.flatnonzero(ok)
     # dtype=object: letting pandas infer its Arrow string dtype would copy every text first.
     duplicated = pd.Series(texts[candidates], dtype=object).duplicated(keep=False).to_numpy()
@@ -215,13 +223,18 @@ def build_text_dataset(
         >>> print(summary)  # doctest: +SKIP
         text: 265011 input rows -> 264120 accepted, 891 rejected
     """
-    # Imported here so that `sentiv data --help` and read_table users do not pay for the datasets/pyarrow imports.
-    from .hub import write_config
-
     path = Path(path)
     out_dir = Path(out_dir)
     mapper = LabelMapper.for_space("text", aliases=parse_label_aliases(label_aliases))
-    df = read_table(path)
+    # python-calamine parses a workbook in Rust without holding the GIL (1-2 s for 265k rows), so the imports of
+    # pandas, pyarrow and datasets (about as long) run meanwhile, here, rather than before or after it.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-table") as pool:
+        reading = pool.submit(read_table, path)
+        import pandas as pd
+
+        from .hub import write_config
+
+        df = reading.result()
     columns = list(df.columns)
     text_col = resolve_column(columns, text_column, TEXT_COLUMN_NAMES, "text", "--text-column")
     label_col = resolve_column(columns, label_column, LABEL_COLUMN_NAMES, "label", "--label-column")

@@ -1,5 +1,8 @@
 """SentiV metrics: the local ``sentiv_emotion`` evaluate module and helpers for the Trainer and the benchmark.
 
+Layer: metrics, at the bottom next to ``labels``, ``data`` and ``models``. It imports numpy, scikit-learn and
+evaluate only; never ``training``, ``benchmark`` or ``commands``.
+
 The metric code lives in ``sentiv_emotion/sentiv_emotion.py`` so that ``evaluate.load(<that folder>)`` works offline
 (``evaluate.load("f1")`` needs the Hub). The helpers here call the same functions directly, without evaluate's
 Arrow cache, so ``compute_classification_metrics`` and ``load_metric().compute`` agree exactly.
@@ -38,6 +41,9 @@ __all__ = [
     "expected_calibration_error",
     "load_metric",
     "make_compute_metrics",
+    "metrics_from_logits",
+    "probabilities_from_logits",
+    "sigmoid",
     "softmax",
 ]
 
@@ -125,6 +131,47 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return exp / exp.sum(axis=-1, keepdims=True)
 
 
+def sigmoid(logits: np.ndarray) -> np.ndarray:
+    """Element-wise logistic function in float64 (multi-label probabilities from logits)."""
+    return 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float64)))
+
+
+def probabilities_from_logits(logits: np.ndarray, multi_label: bool = False) -> np.ndarray:
+    """Class probabilities: ``sigmoid`` for multi-label logits, ``softmax`` otherwise."""
+    return sigmoid(logits) if multi_label else softmax(logits)
+
+
+def metrics_from_logits(
+    logits: np.ndarray,
+    references: np.ndarray,
+    *,
+    label_names: Sequence[str] | None,
+    multi_label: bool = False,
+    threshold: float = 0.5,
+    n_bins: int = 15,
+) -> dict:
+    """Every metric of a set of logits: what the Trainer's ``compute_metrics``, the benchmark's model selection and
+    its reports all compute, so a selection score and a reported score of the same predictions never differ.
+
+    Single-label: argmax predictions and ``ece`` from the softmax (rows labelled -100 are dropped). Multi-label:
+    sigmoid probabilities at ``threshold``.
+
+    Example:
+        >>> metrics_from_logits(np.array([[2.0, 0.0], [0.0, 1.0]]), np.array([0, 0]), label_names=["A", "B"])["accuracy"]
+        0.5
+    """
+    logits = np.asarray(logits, dtype=np.float64)
+    references = np.asarray(references)
+    if multi_label:
+        return compute_multilabel_metrics(sigmoid(logits), references, label_names=label_names, threshold=threshold)
+    references = references.reshape(-1)
+    keep = references != -100
+    logits, references = logits[keep], references[keep]
+    return compute_classification_metrics(
+        logits.argmax(axis=-1), references, label_names=label_names, probabilities=softmax(logits), n_bins=n_bins
+    )
+
+
 def _first(array):
     # Models returning extra outputs (hidden states, embeddings) make the Trainer hand over a tuple; logits come first.
     return array[0] if isinstance(array, (tuple, list)) else array
@@ -161,19 +208,16 @@ def make_compute_metrics(
     names = list(label_names) if label_names is not None else None
 
     def compute_metrics(eval_pred) -> dict[str, float]:
-        logits = np.asarray(_first(eval_pred.predictions), dtype=np.float64)
-        labels = np.asarray(_first(eval_pred.label_ids))
-        if multi_label:
-            probs = 1.0 / (1.0 + np.exp(-logits))
-            return compute_multilabel_metrics(probs, labels, label_names=names, threshold=threshold)
-        labels = labels.reshape(-1)
-        keep = labels != -100
-        logits, labels = logits[keep], labels[keep]
-        metrics = compute_classification_metrics(
-            logits.argmax(axis=-1), labels, label_names=names, probabilities=softmax(logits), n_bins=n_bins
+        metrics = metrics_from_logits(
+            _first(eval_pred.predictions),
+            _first(eval_pred.label_ids),
+            label_names=names,
+            multi_label=multi_label,
+            threshold=threshold,
+            n_bins=n_bins,
         )
         if not include_confusion_matrix:
-            metrics.pop("confusion_matrix")
+            metrics.pop("confusion_matrix", None)
         return metrics
 
     return compute_metrics

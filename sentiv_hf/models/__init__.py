@@ -1,15 +1,25 @@
 """SentiV models: the speech classifier, the speech+text fusion model, their configs, pipelines and tiny builders.
 
+Layer: models, at the bottom next to ``labels``, ``data`` and ``metrics``. It may import ``sentiv_hf.labels``,
+``sentiv_hf.errors``, ``sentiv_hf.registration``, torch, transformers and peft; never ``training``, ``benchmark``
+or ``commands``.
+
 Importing this package registers the configs with `AutoConfig`, the speech model with
-`AutoModelForAudioClassification`, the fusion model with `AutoModel`, and the ``sentiv-emotion`` pipeline. The
-classes are also registered for auto-class export, so ``save_pretrained`` copies their code and writes ``auto_map``
-(loadable with ``trust_remote_code=True`` where sentiv_hf is not installed).
+`AutoModelForAudioClassification` and the fusion model with `AutoModel`; the ``sentiv-emotion`` pipeline is
+registered as soon as ``transformers.pipelines`` is imported (at once if it already is; importing it here would
+pull in the whole pipelines stack). The classes are also registered for auto-class export, so ``save_pretrained``
+copies their code and writes ``auto_map`` (loadable with ``trust_remote_code=True`` where sentiv_hf is not
+installed). ``import sentiv_hf`` alone does none of this until transformers' Auto classes are imported
+(`sentiv_hf.registration`).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from transformers import AutoConfig, AutoModel, AutoModelForAudioClassification
 
+from ..registration import register_what_is_imported
 from .audio_input import AudioInputError, prepare_waveform
 from .configuration_sentiv_fusion import SentiVFusionConfig
 from .configuration_sentiv_speech import SentiVSpeechConfig
@@ -30,6 +40,9 @@ from .outputs import SentiVFusionOutput, SpeechClassifierOutput
 from .pooling import POOLING_REGISTRY, build_pooling
 from .text import TEXT_MAX_LENGTH, VietnameseWordSegmenter, load_text_model_and_tokenizer, segment_texts
 
+if TYPE_CHECKING:
+    from .pipelines import SentiVEmotionPipeline
+
 
 def _register() -> None:
     AutoConfig.register(SentiVSpeechConfig.model_type, SentiVSpeechConfig, exist_ok=True)
@@ -43,10 +56,17 @@ def _register() -> None:
 
 
 _register()
+register_what_is_imported()  # the pipeline, if transformers.pipelines is imported; otherwise when it is
 
-from .pipelines import SentiVEmotionPipeline, register_pipelines  # noqa: E402  (needs the Auto classes above)
 
-register_pipelines()
+def __getattr__(name: str):
+    # The pipeline module imports transformers.pipelines (slow): only on demand.
+    if name in ("SentiVEmotionPipeline", "register_pipelines"):
+        from . import pipelines
+
+        return getattr(pipelines, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AudioInputError",

@@ -1,4 +1,4 @@
-"""LoRA on the audio encoder of a `SentiVSpeechForAudioClassification`, through peft.
+"""LoRA on the encoder of a `SentiVSpeechForAudioClassification` or a text sequence classifier, through peft.
 
 Kept out of the modeling file so that loading a saved model never needs peft.
 
@@ -32,10 +32,12 @@ def add_lora(
 ):
     """Wrap ``model`` with `peft.get_peft_model`, putting LoRA adapters on the encoder's attention projections only.
 
-    The encoder's own weights are frozen; the adapters, the layer weights, the pooling and the head train.
+    The encoder's own weights are frozen; the adapters and the whole head (for speech models: layer weights,
+    pooling, projector and classifier) train.
 
     Args:
-        model: a `SentiVSpeechForAudioClassification`.
+        model: a `SentiVSpeechForAudioClassification`, or a text classifier (e.g. PhoBERT/RoBERTa with
+            ``target_modules=("query", "value")``).
         r: LoRA rank.
         lora_alpha: LoRA scaling numerator.
         lora_dropout: dropout on the adapter input.
@@ -52,14 +54,15 @@ def add_lora(
     names = "|".join(target_modules)
     # The regex keeps adapters inside the encoder, never on the head.
     config = LoraConfig(
-        r=r, lora_alpha=lora_alpha, lora_dropout=lora_dropout, target_modules=rf"encoder\..*\.({names})$"
+        r=r, lora_alpha=lora_alpha, lora_dropout=lora_dropout, target_modules=rf"(.*\.)?encoder\..*\.({names})$"
     )
     peft_model = get_peft_model(model, config)
     base = peft_model.get_base_model()
     for name in HEAD_MODULES:
-        for param in getattr(base, name).parameters():
+        module = getattr(base, name, None)
+        for param in module.parameters() if module is not None else ():
             param.requires_grad = True
-    if base.layer_weights is not None:
+    if getattr(base, "layer_weights", None) is not None:
         base.layer_weights.requires_grad = True
     return peft_model
 

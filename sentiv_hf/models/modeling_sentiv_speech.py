@@ -11,6 +11,7 @@ import torch
 from torch import nn
 from transformers import AutoConfig, AutoModel, PreTrainedModel
 from transformers import initialization as init
+from transformers.modeling_outputs import BaseModelOutput
 from transformers.models.whisper.modeling_whisper import WhisperEncoder
 from transformers.utils import logging
 
@@ -102,6 +103,11 @@ class SentiVSpeechForAudioClassification(SentiVSpeechPreTrainedModel):
         path_or_id: str,
         num_labels: int | None = None,
         id2label: dict[int, str] | None = None,
+        *,
+        revision: str | None = None,
+        cache_dir: str | None = None,
+        token: str | bool | None = None,
+        local_files_only: bool = False,
         **config_kwargs,
     ) -> SentiVSpeechForAudioClassification:
         """Build a classifier around a pretrained encoder (Hub id or local folder); the head is freshly initialised.
@@ -111,13 +117,21 @@ class SentiVSpeechForAudioClassification(SentiVSpeechPreTrainedModel):
             num_labels: number of labels (not needed with ``id2label``). Without ``id2label``, 6 labels (or none
                 given) get the SentiV speech label names; other counts get ``LABEL_i``.
             id2label: label names by index; ``label2id`` is derived.
+            revision: Hub revision (branch, tag or commit hash) of the encoder; used for its config and weights.
+            cache_dir, token, local_files_only: as in ``from_pretrained``, for both.
             config_kwargs: other `SentiVSpeechConfig` options (``pooling``, ``head``, ...).
 
         Example:
             >>> model = SentiVSpeechForAudioClassification.from_encoder_pretrained(
             ...     "facebook/hubert-base-ls960", id2label=dict(enumerate(SPEECH_LABELS)), pooling="stats")
         """
-        encoder_config = AutoConfig.from_pretrained(path_or_id)
+        hub_kwargs = {
+            "revision": revision,
+            "cache_dir": cache_dir,
+            "token": token,
+            "local_files_only": local_files_only,
+        }
+        encoder_config = AutoConfig.from_pretrained(path_or_id, **hub_kwargs)
         if id2label is None and num_labels in (None, len(DEFAULT_SPEECH_LABELS)):
             id2label = dict(enumerate(DEFAULT_SPEECH_LABELS))
         if id2label is not None:
@@ -127,7 +141,7 @@ class SentiVSpeechForAudioClassification(SentiVSpeechPreTrainedModel):
             config_kwargs["num_labels"] = num_labels
         config = SentiVSpeechConfig(encoder_config=encoder_config, **config_kwargs)
         model = cls(config)
-        pretrained = AutoModel.from_pretrained(path_or_id)
+        pretrained = AutoModel.from_pretrained(path_or_id, **hub_kwargs)
         if encoder_config.model_type == "whisper":
             pretrained = pretrained.get_encoder()
         missing, unexpected = model.encoder.load_state_dict(pretrained.state_dict(), strict=False)
@@ -157,8 +171,63 @@ class SentiVSpeechForAudioClassification(SentiVSpeechPreTrainedModel):
         return torch.arange(num_frames, device=attention_mask.device)[None, :] < frame_lengths[:, None]
 
     def _encode(self, inputs: torch.Tensor, attention_mask: torch.Tensor | None, output_hidden_states: bool, **kwargs):
-        encoder_mask = None if self.is_whisper else attention_mask  # Whisper's encoder ignores masks
-        return self.encoder(inputs, attention_mask=encoder_mask, output_hidden_states=output_hidden_states, **kwargs)
+        if self.is_whisper:  # Whisper's encoder ignores masks; pooling excludes the padded frames
+            return self.encoder(inputs, attention_mask=None, output_hidden_states=output_hidden_states, **kwargs)
+        if attention_mask is not None and getattr(self.config.encoder_config, "feat_extract_norm", None) == "group":
+            lengths = attention_mask.sum(dim=-1)
+            if bool((lengths != inputs.shape[-1]).any()):
+                return self._encode_unpadded(inputs, attention_mask, lengths, output_hidden_states, **kwargs)
+        return self.encoder(inputs, attention_mask=attention_mask, output_hidden_states=output_hidden_states, **kwargs)
+
+    def _encode_unpadded(
+        self,
+        inputs: torch.Tensor,
+        attention_mask: torch.Tensor,
+        lengths: torch.Tensor,
+        output_hidden_states: bool,
+        **kwargs,
+    ) -> BaseModelOutput:
+        """Encode each clip at its own length, then pad the outputs back to the batch's frame count.
+
+        Encoders with ``feat_extract_norm="group"`` (HuBERT-base, wav2vec2-base) normalise the first convolution over
+        the whole time axis, padding included, so a padded clip would get other features than the same clip alone.
+        Clips of equal length still run as one batch. The padded frames are zeros; the frame mask excludes them.
+        """
+        num_frames = int(self.encoder._get_feat_extract_output_lengths(inputs.shape[-1]))
+        rows_in_order, outputs = [], []
+        for length in lengths.unique().tolist():
+            rows = (lengths == length).nonzero(as_tuple=True)[0]
+            length = int(length)
+            outputs.append(
+                self.encoder(
+                    inputs[rows, :length],
+                    attention_mask=attention_mask[rows, :length],
+                    output_hidden_states=output_hidden_states,
+                    **kwargs,
+                )
+            )
+            rows_in_order.append(rows)
+        inverse = torch.argsort(torch.cat(rows_in_order))
+
+        def merge(tensors: list[torch.Tensor], time_dims: int) -> torch.Tensor:
+            padded = []
+            for tensor in tensors:
+                missing = num_frames - tensor.shape[-2]
+                # (B, T, H): pad dim -2; attentions (B, heads, T, T): pad dims -1 and -2.
+                padded.append(nn.functional.pad(tensor, (0, 0, 0, missing) if time_dims == 1 else (0, missing) * 2))
+            return torch.cat(padded).index_select(0, inverse)
+
+        def merge_layers(name: str, time_dims: int) -> tuple[torch.Tensor, ...] | None:
+            per_group = [getattr(out, name, None) for out in outputs]
+            if per_group[0] is None:
+                return None
+            return tuple(merge([group[i] for group in per_group], time_dims) for i in range(len(per_group[0])))
+
+        return BaseModelOutput(
+            last_hidden_state=merge([out.last_hidden_state for out in outputs], 1),
+            hidden_states=merge_layers("hidden_states", 1),
+            attentions=merge_layers("attentions", 2),
+        )
 
     @staticmethod
     def _pick_inputs(input_values: torch.Tensor | None, input_features: torch.Tensor | None) -> torch.Tensor:

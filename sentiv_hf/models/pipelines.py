@@ -219,9 +219,13 @@ class SentiVEmotionPipeline(Pipeline):
 
 
 def register_pipelines() -> None:
-    """Register ``sentiv-emotion`` with transformers (done on ``import sentiv_hf``)."""
+    """Register ``sentiv-emotion`` with transformers (idempotent). `sentiv_hf.registration` calls it once
+    ``transformers.pipelines`` is imported, and so does importing this module."""
     if TASK_NAME not in PIPELINE_REGISTRY.get_supported_tasks():
         PIPELINE_REGISTRY.register_pipeline(TASK_NAME, pipeline_class=SentiVEmotionPipeline, pt_model=AutoModel)
+
+
+register_pipelines()
 
 
 __all__ = ["ModalityCollator", "SentiVEmotionPipeline", "TASK_NAME", "register_pipelines"]

@@ -115,6 +115,7 @@ def load_text_model_and_tokenizer(
     id2label: dict[int, str] | None = None,
     *,
     word_segmenter: str | None = "auto",
+    revision: str | None = None,
     **model_kwargs,
 ):
     """Load a sequence classifier and its tokenizer (``max_length`` 256) and record the word segmenter.
@@ -124,6 +125,7 @@ def load_text_model_and_tokenizer(
         num_labels: head width when starting from a pre-trained encoder.
         id2label: label names (``label2id`` is derived).
         word_segmenter: ``"pyvi"``, ``None``, or ``"auto"`` (keep the config's value; ``"pyvi"`` if it has none).
+        revision: Hub revision (branch, tag or commit hash) for both the model and the tokenizer.
         model_kwargs: passed to ``AutoModelForSequenceClassification.from_pretrained``.
 
     Returns:
@@ -141,8 +143,8 @@ def load_text_model_and_tokenizer(
         if id2label is not None and len(id2label) != num_labels:
             raise ValueError(f"num_labels={num_labels} disagrees with id2label ({len(id2label)} labels).")
         model_kwargs["num_labels"] = num_labels
-    model = AutoModelForSequenceClassification.from_pretrained(path_or_id, **model_kwargs)
-    tokenizer = AutoTokenizer.from_pretrained(path_or_id, model_max_length=TEXT_MAX_LENGTH)
+    model = AutoModelForSequenceClassification.from_pretrained(path_or_id, revision=revision, **model_kwargs)
+    tokenizer = AutoTokenizer.from_pretrained(path_or_id, revision=revision, model_max_length=TEXT_MAX_LENGTH)
     if word_segmenter == "auto":
         word_segmenter = getattr(model.config, "word_segmenter", "pyvi")
     _check_segmenter(word_segmenter)

@@ -1,4 +1,9 @@
-"""Training: the SentiV Trainer with focal / class-weighted losses, DDP-safe weighted sampling and model cards."""
+"""Training: the SentiV Trainer with focal / class-weighted losses, DDP-safe weighted sampling and model cards,
+plus loading checkpoints for inference (`sentiv_hf.training.inference`).
+
+Layer: training, above ``labels``, ``data``, ``models`` and ``metrics``, which it may import (and
+``sentiv_hf.errors``); never ``benchmark`` or ``commands``.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Loading the splits a training or evaluation run reads, and checking their columns and labels.
 
-Every function raises `CommandError` with the dataset, the columns found and the flag that fixes the problem, so
+Every function raises `UserError` with the dataset, the columns found and the flag that fixes the problem, so
 that ``sentiv train`` and ``sentiv evaluate`` print a one-line message instead of a traceback.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sentiv_hf.commands.errors import CommandError
+from sentiv_hf.errors import UserError
 
 
 def load_splits(dataset: str | None, config: str, revision: str | None = None) -> dict[str, Any]:
@@ -19,27 +19,16 @@ def load_splits(dataset: str | None, config: str, revision: str | None = None) -
         config: the dataset config, e.g. ``"text"``, ``"speech"`` or ``"multimodal"``.
         revision: the Hub revision (None: the default branch).
 
-    Raises `CommandError` naming the dataset and config (and the configs it has) when it cannot be loaded.
+    Raises `UserError` naming the dataset and config (and the configs it has) when it cannot be loaded.
 
     Example:
         >>> splits = load_splits(None, "text")  # doctest: +SKIP
         >>> sorted(splits)  # doctest: +SKIP
         ['test', 'train', 'validation']
     """
-    import datasets
+    from sentiv_hf.data.loading import load_dataset_dict
 
-    from sentiv_hf.data import demo_path
-
-    source = dataset or str(demo_path())
-    try:
-        loaded = datasets.load_dataset(source, config, revision=revision)
-    except (ValueError, FileNotFoundError, datasets.exceptions.DatasetNotFoundError) as error:
-        try:
-            available = datasets.get_dataset_config_names(source)
-        except Exception:  # the dataset itself is missing: the original error says why
-            available = None
-        hint = f" It has the configs {available}." if available else ""
-        raise CommandError(f"Cannot load config {config!r} of dataset {source!r}: {error}.{hint}") from None
+    loaded, _ = load_dataset_dict(dataset, config, revision)
     return dict(loaded)
 
 
@@ -59,7 +48,7 @@ def required_columns(task: str, label_column: str, text_column: str, audio_colum
 
 
 def check_columns(split: Any, required: dict[str, str], where: str) -> None:
-    """Raise `CommandError` naming the missing columns, the columns found and the flag that fixes it.
+    """Raise `UserError` naming the missing columns, the columns found and the flag that fixes it.
 
     Args:
         split: a `datasets.Dataset`.
@@ -68,12 +57,12 @@ def check_columns(split: Any, required: dict[str, str], where: str) -> None:
 
     Example:
         >>> check_columns(split, {"text_column": "sentence"}, "train")  # doctest: +SKIP
-        CommandError: Unknown column 'sentence' (set with --text_column) in train; the columns are ['text', 'label'].
+        UserError: Unknown column 'sentence' (set with --text_column) in train; the columns are ['text', 'label'].
     """
     missing = {flag: col for flag, col in required.items() if col not in split.column_names}
     if missing:
         details = ", ".join(f"{col!r} (set with --{flag})" for flag, col in missing.items())
-        raise CommandError(f"Unknown column {details} in {where}; the columns are {split.column_names}.")
+        raise UserError(f"Unknown column {details} in {where}; the columns are {split.column_names}.")
 
 
 def label_info(split: Any, label_column: str | None) -> tuple[str, list[str], bool]:
@@ -91,7 +80,7 @@ def label_info(split: Any, label_column: str | None) -> tuple[str, list[str], bo
 
     column = label_column or next((c for c in ("label", "labels") if c in split.column_names), None)
     if column is None or column not in split.column_names:
-        raise CommandError(
+        raise UserError(
             f"Unknown label column {label_column or 'label'!r} (set with --label_column); the columns are "
             f"{split.column_names}."
         )
@@ -103,7 +92,7 @@ def label_info(split: Any, label_column: str | None) -> tuple[str, list[str], bo
         return column, list(inner.names), True
     if isinstance(feature, list) and feature and isinstance(feature[0], ClassLabel):
         return column, list(feature[0].names), True
-    raise CommandError(f"Column {column!r} must be a datasets.ClassLabel (or a list of them); it is {feature}.")
+    raise UserError(f"Column {column!r} must be a datasets.ClassLabel (or a list of them); it is {feature}.")
 
 
 def apply_budget(train: Any, budget: float, seed: int, label_column: str) -> tuple[Any, list[str]]:

@@ -64,6 +64,16 @@ def _weight_list(weight: torch.Tensor | None) -> list[float] | None:
     return None if weight is None else [round(float(w), 6) for w in weight.tolist()]
 
 
+def _target_weights(weight: torch.Tensor | None, labels: torch.Tensor, ignore_index: int) -> torch.Tensor:
+    """``weight[label]`` per example (1 without weights), 0 for ignored targets: what a weighted mean divides by."""
+    labels = labels.view(-1).long()
+    valid = labels != ignore_index
+    if weight is None:
+        return valid.float()
+    safe_labels = torch.where(valid, labels, torch.zeros_like(labels))
+    return weight.to(labels.device, torch.float32)[safe_labels] * valid.float()
+
+
 class FocalLoss(nn.Module):
     """Multi-class focal loss (Lin et al., 2017) with optional per-class weights (the paper's alpha).
 
@@ -105,7 +115,9 @@ class FocalLoss(nn.Module):
         # A non-persistent buffer follows the module across devices but stays out of the model's state dict.
         self.register_buffer("weight", _as_weight_tensor(weight, "weight"), persistent=False)
 
-    def forward(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    def forward(self, logits: torch.Tensor, labels: torch.Tensor, reduction: str | None = None) -> torch.Tensor:
+        """Loss of ``logits`` against ``labels``; ``reduction`` overrides the module's for this call."""
+        reduction = self.reduction if reduction is None else _check_reduction(reduction)
         if logits.ndim != 2:
             raise ValueError(f"FocalLoss expects logits of shape (batch, num_classes), got {tuple(logits.shape)}.")
         labels = labels.view(-1).long()
@@ -114,20 +126,35 @@ class FocalLoss(nn.Module):
         # log_softmax in float32 keeps (1 - p_t) ** gamma stable under bf16 autocast.
         log_probs = F.log_softmax(logits.float(), dim=-1)
         log_p_t = log_probs.gather(1, safe_labels.unsqueeze(1)).squeeze(1)
-        # 1 - p_t via expm1 avoids cancellation when p_t is close to 1 (the easy examples focal loss is about).
-        one_minus_p_t = (-torch.expm1(log_p_t)).clamp(min=0.0)
-        # gamma == 0 skips the power: d(x**0)/dx is NaN at x == 0 in autograd.
+        # 1 - p_t via expm1 avoids cancellation when p_t is close to 1 (the easy examples focal loss is about). The
+        # floor at the smallest normal float keeps d(x**gamma)/dx = gamma * x**(gamma - 1) finite for 0 < gamma < 1
+        # on saturated examples (x == 0 gives inf * 0 = NaN); below the floor clamp passes no gradient, and the
+        # loss changes by at most tiny**gamma * -log(p_t), with -log(p_t) itself below tiny.
+        one_minus_p_t = (-torch.expm1(log_p_t)).clamp(min=torch.finfo(log_p_t.dtype).tiny)
+        # gamma == 0 skips the power: it is exactly cross-entropy.
         loss = -log_p_t if self.gamma == 0 else -(one_minus_p_t**self.gamma) * log_p_t
         # Weights follow the logits' device so a loss built before `Trainer` moved the model still works.
         weight = self.weight.to(device=loss.device, dtype=loss.dtype) if self.weight is not None else None
         alpha_t = weight[safe_labels] if weight is not None else torch.ones_like(loss)
         alpha_t = alpha_t * valid.to(alpha_t.dtype)
         loss = loss * alpha_t
-        if self.reduction == "none":
+        if reduction == "none":
             return loss
-        if self.reduction == "sum":
+        if reduction == "sum":
             return loss.sum()
         return loss.sum() / alpha_t.sum()
+
+    def normalizer(self, labels: torch.Tensor) -> torch.Tensor:
+        """What the ``"mean"`` reduction divides the ``"sum"`` by: the summed weights of the non-ignored targets.
+
+        Over several batches (gradient accumulation, DDP ranks) the weighted mean of the whole is the sum of their
+        ``"sum"`` losses divided by the sum of their normalizers.
+
+        Example:
+            >>> FocalLoss(weight=torch.tensor([1.0, 3.0])).normalizer(torch.tensor([0, 1, 1]))
+            tensor(7.)
+        """
+        return _target_weights(self.weight, labels, self.ignore_index).sum()
 
     def get_config_dict(self) -> dict[str, Any]:
         """The hyperparameters recorded in model cards and saved configs."""
@@ -169,16 +196,26 @@ class WeightedCrossEntropyLoss(nn.Module):
         self.label_smoothing = float(label_smoothing)
         self.register_buffer("weight", _as_weight_tensor(weight, "weight"), persistent=False)
 
-    def forward(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    def forward(self, logits: torch.Tensor, labels: torch.Tensor, reduction: str | None = None) -> torch.Tensor:
+        """Loss of ``logits`` against ``labels``; ``reduction`` overrides the module's for this call."""
         weight = self.weight.to(logits.device, torch.float32) if self.weight is not None else None
         return F.cross_entropy(
             logits.float(),
             labels.view(-1).long(),
             weight=weight,
-            reduction=self.reduction,
+            reduction=self.reduction if reduction is None else _check_reduction(reduction),
             ignore_index=self.ignore_index,
             label_smoothing=self.label_smoothing,
         )
+
+    def normalizer(self, labels: torch.Tensor) -> torch.Tensor:
+        """What the ``"mean"`` reduction divides the ``"sum"`` by: the summed weights of the non-ignored targets.
+
+        Example:
+            >>> WeightedCrossEntropyLoss(weight=torch.tensor([0.5, 1.5])).normalizer(torch.tensor([0, 1, -100]))
+            tensor(2.)
+        """
+        return _target_weights(self.weight, labels, self.ignore_index).sum()
 
     def get_config_dict(self) -> dict[str, Any]:
         """The hyperparameters recorded in model cards and saved configs."""
@@ -215,7 +252,8 @@ class MultiLabelBCELoss(nn.Module):
         self.reduction = _check_reduction(reduction)
         self.register_buffer("pos_weight", _as_weight_tensor(pos_weight, "pos_weight"), persistent=False)
 
-    def forward(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    def forward(self, logits: torch.Tensor, labels: torch.Tensor, reduction: str | None = None) -> torch.Tensor:
+        """Loss of ``logits`` against ``labels``; ``reduction`` overrides the module's for this call."""
         if labels.shape != logits.shape:
             raise ValueError(
                 f"MultiLabelBCELoss expects multi-hot labels shaped like the logits {tuple(logits.shape)}, got "
@@ -223,8 +261,20 @@ class MultiLabelBCELoss(nn.Module):
             )
         pos_weight = self.pos_weight.to(logits.device, torch.float32) if self.pos_weight is not None else None
         return F.binary_cross_entropy_with_logits(
-            logits.float(), labels.float(), pos_weight=pos_weight, reduction=self.reduction
+            logits.float(),
+            labels.float(),
+            pos_weight=pos_weight,
+            reduction=self.reduction if reduction is None else _check_reduction(reduction),
         )
+
+    def normalizer(self, labels: torch.Tensor) -> torch.Tensor:
+        """What the ``"mean"`` reduction divides the ``"sum"`` by: the number of (example, class) entries.
+
+        Example:
+            >>> MultiLabelBCELoss().normalizer(torch.zeros(4, 3))
+            tensor(12.)
+        """
+        return torch.tensor(float(labels.numel()), device=labels.device)
 
     def get_config_dict(self) -> dict[str, Any]:
         """The hyperparameters recorded in model cards and saved configs."""

@@ -216,9 +216,15 @@ class SentiVModelCardData:
                         metric_name=f"{display} ({split})",
                         metric_value=round(self.metrics[split][key], 4),
                         metric_args={"average": key.split("_")[0]} if metric_type == "f1" else None,
+                        dataset_args=self._protocol_args(),
                     )
                 )
         return results
+
+    def _protocol_args(self) -> dict[str, Any] | None:
+        """The label budget and seed of the run, recorded with each result (the low-resource protocol's axes)."""
+        args = {"label_budget": self.label_budget, "seed": self.seed}
+        return {k: v for k, v in args.items() if v is not None} or None
 
     def to_card_data(self) -> ModelCardData:
         """The YAML header as `huggingface_hub.ModelCardData` (model-index included when there are metrics)."""

@@ -2,7 +2,7 @@
 
 One function per task: `build_text_model`, `build_speech_model` (+ `freeze_speech_model`) and `build_fusion_model`,
 which checks that the text and speech checkpoints it fuses are the right kind. Errors the user can fix raise
-`CommandError`.
+`UserError`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sentiv_hf.commands.errors import CommandError
+from sentiv_hf.errors import UserError
 
 from .preprocessing import segmenter_or_none
 
@@ -18,7 +18,7 @@ from .preprocessing import segmenter_or_none
 def load_model_config(path: str):
     """Load a checkpoint's config with `AutoConfig` (SentiV configs included).
 
-    Raises `CommandError` for a local path that does not exist, or a config that cannot be loaded.
+    Raises `UserError` for a local path that does not exist, or a config that cannot be loaded.
 
     Example:
         >>> load_model_config("out/speech").model_type  # doctest: +SKIP
@@ -29,16 +29,16 @@ def load_model_config(path: str):
     import sentiv_hf  # noqa: F401  (registers the SentiV configs with AutoConfig)
 
     if not Path(path).exists() and (path.startswith((".", "/", "~")) or path.count("/") > 1):
-        raise CommandError(f"Checkpoint not found: {path}")
+        raise UserError(f"Checkpoint not found: {path}")
     try:
         return AutoConfig.from_pretrained(path)
     except (OSError, ValueError) as error:
         if not Path(path).exists():
-            raise CommandError(
+            raise UserError(
                 f"Checkpoint not found: {path!r} is not a local folder, and loading it as a Hub model id failed "
                 f"({str(error).splitlines()[0]}). Pass the output_dir of `sentiv train` or a Hub id."
             ) from None
-        raise CommandError(f"Cannot load a model config from {path!r}: {error}") from None
+        raise UserError(f"Cannot load a model config from {path!r}: {error}") from None
 
 
 def build_text_model(
@@ -50,6 +50,7 @@ def build_text_model(
     segmenter: str | None,
     max_length: int,
     seed: int,
+    revision: str | None = None,
 ):
     """Return ``(model, tokenizer)`` for a text run; the config records the segmenter and the max length.
 
@@ -61,6 +62,7 @@ def build_text_model(
         segmenter: ``"pyvi"`` or None.
         max_length: the maximum text length in tokens, stored as ``config.text_max_length``.
         seed: the seed of the tiny model's initialisation.
+        revision: the Hub revision (branch, tag or commit hash) of ``model_name``, for the weights and the tokenizer.
 
     Example:
         >>> model, tokenizer = build_text_model(  # doctest: +SKIP
@@ -78,14 +80,21 @@ def build_text_model(
         model = tiny_text_model(tokenizer, len(label_names), id2label, word_segmenter=segmenter, seed=seed)
     else:
         model, tokenizer = load_text_model_and_tokenizer(
-            model_name, len(label_names), id2label, word_segmenter=segmenter, ignore_mismatched_sizes=True
+            model_name,
+            len(label_names),
+            id2label,
+            word_segmenter=segmenter,
+            revision=revision,
+            ignore_mismatched_sizes=True,
         )
     model.config.word_segmenter = segmenter
     model.config.text_max_length = max_length  # not "max_length": that is a generation parameter
     return model, tokenizer
 
 
-def build_speech_model(model_args, label_names: list[str], multi_label: bool, seed: int):
+def build_speech_model(
+    model_args, label_names: list[str], multi_label: bool, seed: int, revision: str | None = None
+):
     """Return ``(model, feature_extractor)`` for a speech run.
 
     Args:
@@ -93,6 +102,8 @@ def build_speech_model(model_args, label_names: list[str], multi_label: bool, se
         label_names: the labels, in id order.
         multi_label: True for a multi-label head.
         seed: the seed of the tiny model's initialisation.
+        revision: the Hub revision (branch, tag or commit hash) of ``model_args.model``, for the config, the
+            weights (the encoder's too) and the feature extractor.
 
     ``model`` is ``"tiny"``, a ``sentiv-speech`` checkpoint (its head is resized to the labels) or a bare encoder
     (HuBERT, wav2vec 2.0, WavLM, Whisper) that gets a new head.
@@ -116,16 +127,16 @@ def build_speech_model(model_args, label_names: list[str], multi_label: bool, se
 
         model = tiny_speech_model(len(label_names), encoder=model_args.encoder, seed=seed, **extra)
         return model, tiny_speech_feature_extractor(model_args.encoder)
-    config = AutoConfig.from_pretrained(model_args.model)
+    config = AutoConfig.from_pretrained(model_args.model, revision=revision)
     if config.model_type == "sentiv-speech":
         model = SentiVSpeechForAudioClassification.from_pretrained(
-            model_args.model, num_labels=len(label_names), ignore_mismatched_sizes=True, **extra
+            model_args.model, num_labels=len(label_names), ignore_mismatched_sizes=True, revision=revision, **extra
         )
     else:
         model = SentiVSpeechForAudioClassification.from_encoder_pretrained(
-            model_args.model, num_labels=len(label_names), **extra
+            model_args.model, num_labels=len(label_names), revision=revision, **extra
         )
-    return model, AutoFeatureExtractor.from_pretrained(model_args.model)
+    return model, AutoFeatureExtractor.from_pretrained(model_args.model, revision=revision)
 
 
 def freeze_speech_model(model, freeze: str) -> None:
@@ -184,7 +195,7 @@ def build_fusion_model(splits, label_names, model_args, data_args, training_args
     """Return ``(model, text_path, speech_path)``: a `SentiVFusionModel` over a text and a speech checkpoint.
 
     The checkpoints are ``--text_model`` / ``--speech_model``; with ``--model tiny`` a missing one is a tiny model
-    built by `save_tiny_base_models`. Raises `CommandError` when one is missing or is the wrong kind of model.
+    built by `save_tiny_base_models`. Raises `UserError` when one is missing or is the wrong kind of model.
 
     Example:
         >>> model, text_path, speech_path = build_fusion_model(  # doctest: +SKIP
@@ -200,15 +211,15 @@ def build_fusion_model(splits, label_names, model_args, data_args, training_args
     elif model_args.model != "tiny" and text_path is None and speech_path is None:
         config = load_model_config(model_args.model)
         if config.model_type != "sentiv-fusion":
-            raise CommandError(
+            raise UserError(
                 f"sentiv train fusion --model {model_args.model} needs a sentiv-fusion checkpoint (it is a "
                 f"{config.model_type!r} model); pass --text_model and --speech_model instead."
             )
     if text_path is None or speech_path is None:
-        raise CommandError("sentiv train fusion needs --text_model and --speech_model (or --model tiny).")
+        raise UserError("sentiv train fusion needs --text_model and --speech_model (or --model tiny).")
     for flag, path, wanted in (("text_model", text_path, None), ("speech_model", speech_path, "sentiv-speech")):
         config = load_model_config(path)
         if wanted and config.model_type != wanted:
-            raise CommandError(f"--{flag} {path} is a {config.model_type!r} model; expected a {wanted!r} checkpoint.")
+            raise UserError(f"--{flag} {path} is a {config.model_type!r} model; expected a {wanted!r} checkpoint.")
     model = SentiVFusionModel.from_text_speech_pretrained(text_path, speech_path, fusion=model_args.fusion)
     return model, text_path, speech_path

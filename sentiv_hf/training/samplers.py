@@ -13,8 +13,9 @@ world is no longer the one asked for. accelerate only repairs this for ``RandomS
 ``SeedableRandomSampler``), not for weighted samplers. A resumed run would also draw different samples than the
 uninterrupted one.
 
-The samplers here seed a fresh ``torch.Generator`` with ``seed + epoch`` on every ``__iter__``: identical on every
-rank, different from epoch to epoch. The epoch is set through ``set_epoch``, which accelerate's ``DataLoaderShard``
+The samplers here seed a fresh ``torch.Generator`` with ``epoch_seed(seed, epoch)`` on every ``__iter__``: identical on
+every rank, different from epoch to epoch, and never the same for two (seed, epoch) pairs (``seed + epoch`` would make
+seed s at epoch e + 1 redraw seed s + 1's epoch e, so runs over neighbouring seeds would share samples). The epoch is set through ``set_epoch``, which accelerate's ``DataLoaderShard``
 calls on ``batch_sampler.batch_sampler.sampler`` (i.e. on this sampler behind ``BatchSamplerShard``) at the start of
 every pass, and which ``Trainer`` drives with the epoch number. After a complete pass the epoch also advances by
 one, so a plain ``DataLoader`` loop draws a new sample per epoch too. They deliberately have no ``generator``
@@ -128,8 +129,25 @@ def oversample_indices(labels: Sequence[int] | np.ndarray | torch.Tensor, seed: 
     return indices[rng.permutation(indices.size)]
 
 
+def epoch_seed(seed: int, epoch: int) -> int:
+    """The generator seed of ``epoch`` in a run seeded with ``seed``: a 64-bit hash of the pair.
+
+    ``numpy.random.SeedSequence`` mixes both numbers, so distinct pairs give unrelated seeds (no ``seed + epoch``
+    collisions between runs with neighbouring seeds), and the value depends only on the pair: every DDP rank gets
+    the same one.
+
+    Example:
+        >>> epoch_seed(3, 1) == epoch_seed(3, 1), epoch_seed(3, 1) == epoch_seed(4, 0)
+        (True, False)
+    """
+    # SeedSequence takes non-negative entropy; negative seeds wrap to their 64-bit two's complement.
+    entropy = [int(seed) % 2**64, int(epoch) % 2**64]
+    return int(np.random.SeedSequence(entropy).generate_state(1, dtype=np.uint64)[0])
+
+
 class _EpochSeededSampler(Sampler[int]):
-    """Base class: ``__iter__`` draws from a generator seeded with ``seed + epoch``, identical on every rank."""
+    """Base class: ``__iter__`` draws from a generator seeded with ``epoch_seed(seed, epoch)``, the same on every
+    rank."""
 
     def __init__(self, seed: int = 0) -> None:
         self.seed = int(seed)
@@ -144,7 +162,7 @@ class _EpochSeededSampler(Sampler[int]):
 
     def __iter__(self) -> Iterator[int]:
         generator = torch.Generator()
-        generator.manual_seed(self.seed + self.epoch)
+        generator.manual_seed(epoch_seed(self.seed, self.epoch))
         indices = self._draw(generator)
         yield from indices
         # Mirrors accelerate's SeedableRandomSampler: a loop that never calls set_epoch still gets fresh samples.
@@ -155,7 +173,7 @@ class EpochSeededWeightedSampler(_EpochSeededSampler):
     """Weighted random sampler that draws the same sample on every DDP rank (see the module docstring).
 
     Each epoch draws ``num_samples`` indices with probability proportional to ``weights``, using a generator seeded
-    with ``seed + epoch``. Hand it to ``Trainer`` by overriding ``_get_train_sampler``; accelerate then gives each
+    with ``epoch_seed(seed, epoch)``. Hand it to ``Trainer`` by overriding ``_get_train_sampler``; accelerate then gives each
     rank a disjoint slice of the batches.
 
     Args:
@@ -207,7 +225,7 @@ class EpochSeededWeightedSampler(_EpochSeededSampler):
 class EpochSeededOversampler(_EpochSeededSampler):
     """Random oversampling of minority classes to the majority count, redrawn each epoch, the same on every rank.
 
-    Each epoch yields ``oversample_indices(labels, seed + epoch)``: every example once plus random repeats of
+    Each epoch yields ``oversample_indices`` drawn from ``epoch_seed(seed, epoch)``: every example once plus random repeats of
     minority-class examples, shuffled. The epoch length is ``num_classes * majority_count``.
 
     Args:
@@ -234,7 +252,7 @@ class EpochSeededOversampler(_EpochSeededSampler):
         return self.num_samples
 
     def _draw(self, generator: torch.Generator) -> list[int]:
-        # Seed numpy from the torch generator so the draw depends only on seed + epoch.
+        # Seed numpy from the torch generator so the draw depends only on (seed, epoch).
         seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator).item())
         return oversample_indices(self.labels, seed=seed).tolist()
 

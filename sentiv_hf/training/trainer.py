@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -76,8 +77,9 @@ class SentiVTrainer(Trainer):
         >>> trainer.train()  # doctest: +SKIP
     """
 
-    # Our losses are per-batch means, so the Trainer must still divide them by the gradient-accumulation steps.
-    loss_is_scaled_for_ga = False
+    # Training losses are normalised over the whole effective batch (`get_batch_samples`), so the Trainer must not
+    # divide them again by the gradient-accumulation steps.
+    loss_is_scaled_for_ga = True
 
     def __init__(
         self,
@@ -199,8 +201,12 @@ class SentiVTrainer(Trainer):
     ) -> torch.Tensor | tuple[torch.Tensor, Any]:
         """Run the model without labels and apply the configured loss to its logits.
 
-        ``num_items_in_batch`` is accepted for the Trainer's signature; the losses are per-batch means and
-        `loss_is_scaled_for_ga` tells the Trainer to scale them for gradient accumulation.
+        In training, ``num_items_in_batch`` is the loss normaliser of the whole effective batch (every accumulated
+        micro-batch on every process, from `get_batch_samples`): the summed class weights of its targets. The loss
+        is then this micro-batch's weighted *sum* divided by it, times the number of processes (DDP averages the
+        gradients), so the accumulated gradient is that of the weighted mean over the effective batch, whatever the
+        accumulation steps and process count. Without it (evaluation, or a direct call) the loss is the weighted
+        mean over this batch, divided by the accumulation steps when training.
         """
         inputs = dict(inputs)
         labels = inputs.pop("labels", None)
@@ -217,12 +223,54 @@ class SentiVTrainer(Trainer):
             self.loss_fn.to(logits.device)
         if self.is_multi_label:
             labels = labels.to(logits.dtype)
-        loss = self.loss_fn(logits.float(), labels)
+        if not model.training:
+            loss = self.loss_fn(logits.float(), labels)
+        elif num_items_in_batch is not None:
+            total = torch.as_tensor(num_items_in_batch, device=logits.device, dtype=torch.float32)
+            # No valid target in the whole effective batch: a zero loss (the plain mean would be 0/0 = NaN).
+            total = torch.where(total > 0, total, torch.ones_like(total))
+            loss = self.loss_fn(logits.float(), labels, reduction="sum") / total * self.accelerator.num_processes
+        else:
+            # A per-batch mean: scale it for accumulation here, since `loss_is_scaled_for_ga` is True.
+            loss = self.loss_fn(logits.float(), labels) / getattr(self, "current_gradient_accumulation_steps", 1)
         if not return_outputs:
             return loss
         # Only the (fused) logits go to compute_metrics: the extra outputs (embeddings, per-modality logits,
         # modality names) would otherwise be concatenated into the predictions tuple.
         return loss, SequenceClassifierOutput(loss=loss, logits=logits)
+
+    def get_batch_samples(
+        self, epoch_iterator, num_batches: int, device: torch.device
+    ) -> tuple[list, torch.Tensor | None]:
+        """Take the next ``num_batches`` micro-batches (one optimizer step) and the loss normaliser of all of them.
+
+        The normaliser replaces the Trainer's label count: the sum of ``loss_fn.normalizer(labels)`` (the summed
+        class weights of the targets, the target count without weights, the label entries for ``bce``) over the
+        micro-batches, summed over processes. `compute_loss` divides each micro-batch's summed loss by it.
+        """
+        batch_samples = []
+        for _ in range(num_batches):
+            try:
+                batch_samples.append(next(epoch_iterator))
+            except StopIteration:
+                break
+        return batch_samples, self._loss_normalizer(batch_samples, device)
+
+    def _loss_normalizer(self, batch_samples: list, device: torch.device) -> torch.Tensor | None:
+        normalizer = getattr(self.loss_fn, "normalizer", None)
+        if normalizer is None or not batch_samples:
+            return None
+        parts = []
+        for batch in batch_samples:
+            labels = batch.get("labels", batch.get("label")) if isinstance(batch, Mapping) else None
+            if labels is None:
+                return None
+            parts.append(normalizer(torch.as_tensor(labels)).to(device, torch.float32))
+        total = torch.stack(parts).sum()
+        if self.args.world_size > 1:
+            # Every process needs the same denominator: the weight of the effective batch across all of them.
+            total = self.accelerator.gather(total.reshape(1)).sum()
+        return total
 
     # ---- sampling ----
     def _get_train_sampler(self, train_dataset=None) -> torch.utils.data.Sampler | None:

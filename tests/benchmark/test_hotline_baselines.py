@@ -5,10 +5,10 @@ import pytest
 
 from sentiv_hf.benchmark import BenchmarkConfig, BenchmarkRunner, validate_submission, write_submissions
 from sentiv_hf.benchmark.baselines import build_tfidf_logreg, fit_select_c, mfcc_statistics, predict_scores
-from sentiv_hf.benchmark.features import parse_model
-from sentiv_hf.benchmark.learners import fit_learner
+from sentiv_hf.benchmark.kinds import parse_model
+from sentiv_hf.benchmark.learners import fit_baseline
 from sentiv_hf.benchmark.report import markdown_tables
-from sentiv_hf.benchmark.sources import load_task_splits
+from sentiv_hf.data.loading import load_task_splits
 from sentiv_hf.benchmark.tasks import hotline_folds
 
 from .fixtures import SR, _tone, run_benchmark
@@ -76,16 +76,18 @@ def test_hotline_tasks_run_grouped_cv_with_weighted_f1_headline(hotline_run, cor
 
 def test_tfidf_baseline_learns_the_fixture_texts(corpus):
     splits = load_task_splits(str(corpus), "text")
-    fitted = fit_learner(
+    fitted = fit_baseline(
         parse_model("baseline:tfidf-logreg"),
         splits["train"].texts,
         splits["train"].labels,
         splits["validation"].texts,
         splits["validation"].labels,
-        num_labels=7,
+        lambda split: split.texts,
+        label_names=splits["train"].label_names,
         seed=0,
+        metric="macro_f1",
     )
-    logits = fitted.predict(splits["test"].texts)
+    logits = fitted.predict(splits["test"])
     assert logits.shape == (21, 7) and fitted.selection["C"] in (0.3, 3.0, 30.0)
     assert (logits.argmax(-1) == splits["test"].labels).mean() >= 0.9
     pipe = build_tfidf_logreg()
@@ -116,23 +118,30 @@ def test_mfcc_statistics_and_one_class_budget():
 
 @pytest.mark.parametrize("headline", ["macro_f1", "weighted_f1"])
 @pytest.mark.parametrize("multi_label", [False, True])
-def test_fast_selection_score_matches_sklearn(headline, multi_label):
+def test_selection_score_is_the_reported_metric(headline, multi_label):
+    """Model selection and the reports compute a metric with the same function, absent classes included."""
     from sklearn.metrics import f1_score
 
-    from sentiv_hf.benchmark.learners import make_score
+    from sentiv_hf.benchmark.learners import selection_score
+    from sentiv_hf.benchmark.tasks import Outcome, evaluate_outcome
 
     rng = np.random.default_rng(1)
     average = headline.split("_")[0]
-    for _ in range(20):
-        n, c = int(rng.integers(1, 30)), int(rng.integers(2, 7))
+    for _ in range(10):
+        n, c = int(rng.integers(2, 30)), int(rng.integers(2, 7))
         logits = rng.normal(size=(n, c))
+        names = [f"L{i}" for i in range(c)]
         if multi_label:
             gold = rng.integers(0, 2, size=(n, c))
             expected = f1_score(gold, (logits >= 0).astype(int), average=average, zero_division=0)
         else:
-            gold = rng.integers(0, c, size=n)
-            expected = f1_score(gold, logits.argmax(-1), average=average, labels=list(range(c)), zero_division=0)
-        assert make_score(headline, c, multi_label)(gold, logits) == pytest.approx(expected, abs=1e-12)
+            gold = rng.integers(0, c - 1, size=n)  # the last class never occurs in the gold labels
+            # scikit-learn's default label set: the classes seen in the gold labels or the predictions
+            expected = f1_score(gold, logits.argmax(-1), average=average, zero_division=0)
+        chosen = selection_score(headline, names, multi_label)(gold, logits)
+        outcome = Outcome([str(i) for i in range(n)], logits, gold, names, [], multi_label=multi_label)
+        assert chosen == pytest.approx(expected, abs=1e-12)
+        assert evaluate_outcome(outcome)[0][headline] == chosen
 
 
 def test_cross_dataset_and_cross_modal_tasks(corpus, tmp_path):

@@ -7,7 +7,7 @@ from unittest import mock
 import pytest
 
 from sentiv_hf.benchmark import build_submission, push_submission, validate_submission, write_submissions
-from sentiv_hf.benchmark.leaderboard import load_schema
+from sentiv_hf.benchmark.submission import load_schema
 from sentiv_hf.commands.submit import main as submit_main
 
 
@@ -137,7 +137,7 @@ def test_push_submission_uses_the_given_api(tmp_path):
 def test_model_cards_carry_the_results_as_model_index(finished, tmp_path):
     from huggingface_hub import ModelCard
 
-    from sentiv_hf.benchmark.leaderboard import write_model_cards
+    from sentiv_hf.benchmark.cards import write_model_cards
 
     _, records = finished
     paths = write_model_cards(records, tmp_path)

@@ -151,4 +151,4 @@ def test_finetune_mode_trains_one_tiny_run_with_the_trainer(corpus, tmp_path, mo
     assert tiny["selection"]["mode"] == mode and tiny["n_train"] == 48
     assert set(tiny["predictions"]) == set(BenchmarkRunner(config).splits("speech")["test"].ids)
     assert 0.0 <= tiny["metrics"]["macro_f1"] <= 1.0
-    assert not any((tmp_path / "finetune").iterdir())  # checkpoints are cleaned up
+    assert not any((tmp_path / "work").iterdir())  # the Trainer's epoch checkpoints are cleaned up

@@ -43,6 +43,15 @@ def test_presets_and_overrides():
     assert demo.models == ["tiny", "baseline:tfidf-logreg", "baseline:mfcc-logreg"]
     sentiv = BenchmarkConfig.from_preset("sentiv")
     assert "text:vinai/phobert-base" in sentiv.models and "speech:facebook/hubert-large-ls960-ft" in sentiv.models
+    # the SentiV recipe fine-tunes (PhoBERT at max length 256 on pyvi-segmented text, HuBERT-large on <= 8 s clips)
+    assert (sentiv.encoder, sentiv.text_max_length, sentiv.word_segmenter, sentiv.max_seconds) == (
+        "finetune",
+        256,
+        "pyvi",
+        8.0,
+    )
+    frozen = BenchmarkConfig.from_preset("sentiv-frozen")
+    assert frozen.encoder == "frozen" and frozen.models == sentiv.models
     cfg = demo.with_overrides(budgets="1.0,0.1", seeds="5", tasks="text", epochs=3, out=None)
     assert cfg.budgets == [0.1, 1.0] and cfg.seeds == [0, 1, 2, 3, 4] and cfg.tasks == ["text"] and cfg.epochs == 3
     assert cfg.out == "sentiv-demo-output"
@@ -57,6 +66,7 @@ def test_presets_and_overrides():
         ({"budgets": [0.0, 0.5]}, "fractions in \\(0, 1\\]"),
         ({"encoder": "partial"}, "'encoder' must be one of"),
         ({"fusion": ["max"]}, "Unknown fusion"),
+        ({"confidence": "margin"}, "'confidence' must be one of \\['entropy', 'max_prob'\\]"),
         ({"tasks": ["cross_dataset"]}, "needs 'cross_dataset"),
         ({"learning_rat": 1.0}, "Unknown field"),
     ],

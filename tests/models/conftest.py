@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from sentiv_hf.models import SentiVFusionConfig, SentiVFusionModel
 from sentiv_hf.models.text import segment_texts
 from sentiv_hf.models.tiny import (
     tiny_speech_feature_extractor,
@@ -51,6 +52,28 @@ def make_wave(seconds: float, sampling_rate: int = 16000, seed: int = 0, channel
     t = np.arange(n) / sampling_rate
     wave = (0.3 * np.sin(2 * np.pi * 220 * t) + 0.05 * rng.standard_normal(n)).astype(np.float32)
     return np.stack([wave] * channels, axis=1) if channels > 1 else wave
+
+
+@pytest.fixture
+def speech_dir(tmp_path, speech_model, feature_extractor):
+    """A saved tiny speech classifier with its feature extractor."""
+    speech_model.save_pretrained(tmp_path / "speech")
+    feature_extractor.save_pretrained(tmp_path / "speech")
+    return tmp_path / "speech"
+
+
+@pytest.fixture
+def fusion_dir(tmp_path, tokenizer, text_model, speech_model, feature_extractor):
+    """A saved tiny fusion model (the text and speech fixtures inside) with its tokenizer and feature extractor."""
+    config = SentiVFusionConfig(text_config=text_model.config, speech_config=speech_model.config)
+    model = SentiVFusionModel(config)
+    model.text_model.load_state_dict(text_model.state_dict())
+    model.speech_model.load_state_dict(speech_model.state_dict())
+    out = tmp_path / "fusion"
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    feature_extractor.save_pretrained(out)
+    return out
 
 
 @pytest.fixture

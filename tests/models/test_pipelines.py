@@ -16,26 +16,6 @@ from sentiv_hf.models.tiny import tiny_speech_feature_extractor, tiny_speech_mod
 from .conftest import make_wave
 
 
-@pytest.fixture
-def speech_dir(tmp_path, speech_model, feature_extractor):
-    speech_model.save_pretrained(tmp_path / "speech")
-    feature_extractor.save_pretrained(tmp_path / "speech")
-    return tmp_path / "speech"
-
-
-@pytest.fixture
-def fusion_dir(tmp_path, tokenizer, text_model, speech_model, feature_extractor):
-    config = SentiVFusionConfig(text_config=text_model.config, speech_config=speech_model.config)
-    model = SentiVFusionModel(config)
-    model.text_model.load_state_dict(text_model.state_dict())
-    model.speech_model.load_state_dict(speech_model.state_dict())
-    out = tmp_path / "fusion"
-    model.save_pretrained(out)
-    tokenizer.save_pretrained(out)
-    feature_extractor.save_pretrained(out)
-    return out
-
-
 def test_audio_classification_pipeline_on_path_and_array(speech_dir, wav_file, speech_model, feature_extractor):
     classifier = pipeline("audio-classification", model=str(speech_dir), device="cpu")
     from_file = classifier(str(wav_file), top_k=None)

@@ -66,6 +66,49 @@ def test_padding_is_masked_in_pooling():
     assert not torch.allclose(unmasked[1], both[1])
 
 
+@pytest.mark.parametrize("encoder", ["hubert", "wav2vec2", "wavlm"])
+@pytest.mark.parametrize("pooling", POOLINGS)
+def test_group_norm_features_do_not_depend_on_batch_padding(encoder, pooling):
+    """A 1 s clip gives the same features and logits alone as padded next to a 3 s clip.
+
+    The tiny encoders use ``feat_extract_norm="group"`` (like hubert-base and wav2vec2-base), whose first GroupNorm
+    would otherwise normalise over the padding: before the fix the layer features moved by up to 0.2.
+    """
+    model = tiny_speech_model(encoder=encoder, pooling=pooling)
+    assert model.config.encoder_config.feat_extract_norm == "group"
+    with torch.no_grad():  # logits of order 1, so that relative differences show
+        model.classifier.weight.mul_(300.0)
+    extractor = tiny_speech_feature_extractor(encoder)
+    rng = np.random.default_rng(0)
+    short = (0.3 * np.sin(np.arange(16000) / 7) + 0.05 * rng.standard_normal(16000)).astype(np.float32)
+    long = (0.8 * rng.standard_normal(48000)).astype(np.float32)
+    alone = extractor([short], sampling_rate=16000, padding=True, return_tensors="pt")
+    long_alone = extractor([long], sampling_rate=16000, padding=True, return_tensors="pt")
+    batch = extractor([short, long, short], sampling_rate=16000, padding=True, return_tensors="pt")
+    assert batch["attention_mask"][0].sum() == 16000 and batch["input_values"].shape[-1] == 48000
+    with torch.no_grad():
+        out = model(**batch, output_hidden_states=True, output_attentions=True)
+        expected = torch.cat([model(**alone).logits, model(**long_alone).logits, model(**alone).logits])
+        torch.testing.assert_close(out.logits, expected, rtol=1e-5, atol=1e-5)
+        assert out.logits.abs().max() > 0.1
+        frames = out.hidden_states[0].shape[1]
+        assert len(out.hidden_states) == 3 and out.attentions[0].shape[-2:] == (frames, frames)
+    if pooling == "mean":
+        features = model.encode_layers(**batch)
+        expected = torch.cat([model.encode_layers(**alone), model.encode_layers(**long_alone)])
+        torch.testing.assert_close(features[:2], expected, rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(features[2], features[0])
+        torch.testing.assert_close(model.forward_from_layer_features(features).logits, out.logits, rtol=1e-5, atol=1e-5)
+
+
+def test_padded_group_norm_batch_still_trains():
+    model = tiny_speech_model(encoder="hubert").train()
+    batch = _batch("hubert", seconds=(0.5, 0.25, 0.25))
+    model(**batch, labels=torch.tensor([0, 3, 1])).loss.backward()
+    conv = model.encoder.feature_extractor.conv_layers[0].conv.weight
+    assert conv.grad is not None and torch.isfinite(conv.grad).all() and conv.grad.abs().sum() > 0
+
+
 def test_forward_from_layer_features_errors():
     model = tiny_speech_model(pooling="stats")
     with pytest.raises(ValueError, match="needs pooling='mean'"):

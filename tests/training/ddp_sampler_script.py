@@ -14,7 +14,8 @@ A second, contrast run on the same data uses torch's ``WeightedRandomSampler`` a
 on each rank per epoch ("contrast_draws"), to show why it is not DDP-safe. A third run uses the package's
 ``SentiVTrainer`` with ``sampler="weighted"`` on a ``datasets.Dataset`` ("sentiv_trainer"): the indices each rank
 trained on, and the sample its own sampler draws per epoch; an import or set-up error there is recorded, not raised,
-so the other checks still report.
+so the other checks still report. A fourth run ("weighted_loss_accumulation") trains one step of ``SentiVTrainer`` with
+class-weighted CE and gradient accumulation, and records the examples each rank saw and the all-reduced gradient.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ BATCH_SIZE = 8
 EPOCHS = 2
 SEED = 1234
 SCHEME = "inverse"
+# The weighted-loss check: 2 ranks x ACCUMULATION_STEPS micro-batches of ACCUMULATION_BATCH_SIZE in one step.
+ACCUMULATION_BATCH_SIZE = 4
+ACCUMULATION_STEPS = 2
+ACCUMULATION_SEED = 0  # a shuffle whose two rank shards carry different class-weight totals
 
 
 def make_sampler() -> EpochSeededWeightedSampler:
@@ -194,6 +199,54 @@ def run_sentiv_trainer(out: Path) -> dict:
     }
 
 
+class FirstStepGradients(TrainerCallback):
+    """Records the (all-reduced) gradients of the first optimizer step and the indices each rank trained on."""
+
+    def __init__(self, model: TinyClassifier):
+        self.model = model
+        self.grads: dict[str, list] | None = None
+
+    def on_pre_optimizer_step(self, args, state, control, model=None, **kwargs):
+        if self.grads is None:
+            self.grads = {name: p.grad.tolist() for name, p in self.model.named_parameters()}
+
+
+def run_weighted_loss_accumulation(out: Path) -> dict:
+    """SentiVTrainer, weighted CE, 2 ranks x 2 accumulated micro-batches of 4: the first step's gradient must be that
+    of the weighted mean over all 16 examples (the test recomputes it in one process)."""
+    import datasets
+
+    from sentiv_hf.training.trainer import SentiVTrainer
+    from sentiv_hf.training.training_args import SentiVTrainingArguments
+
+    features = IndexedDataset(LABELS).features
+    train = datasets.Dataset.from_dict(
+        {"x": features.tolist(), "label": LABELS, "idx": list(range(len(LABELS)))}
+    ).with_format("torch")
+    model = TinyClassifier(TinyConfig())
+    grabber = FirstStepGradients(model)
+    args = SentiVTrainingArguments(
+        output_dir=str(out / "accumulation"),
+        loss="weighted_ce",
+        class_weighting="inverse",
+        use_cpu=True,
+        dataloader_num_workers=0,
+        save_strategy="no",
+        report_to="none",
+        disable_tqdm=True,
+        ddp_find_unused_parameters=False,
+        seed=ACCUMULATION_SEED,
+        per_device_train_batch_size=ACCUMULATION_BATCH_SIZE,
+        gradient_accumulation_steps=ACCUMULATION_STEPS,
+        max_steps=1,
+        max_grad_norm=0.0,
+        learning_rate=0.05,
+    )
+    trainer = SentiVTrainer(model=model, args=args, train_dataset=train, callbacks=[grabber])
+    trainer.train()
+    return {"seen": list(model.seen), "grads": grabber.grads}
+
+
 def main(out_dir: str) -> None:
     out = Path(out_dir)
     model = TinyClassifier(TinyConfig())
@@ -223,6 +276,10 @@ def main(out_dir: str) -> None:
         record["sentiv_trainer"] = run_sentiv_trainer(out)
     except Exception:  # reported by the test, which names what broke
         record["sentiv_trainer"] = {"error": traceback.format_exc()}
+    try:
+        record["weighted_loss_accumulation"] = run_weighted_loss_accumulation(out)
+    except Exception:  # reported by the test, which names what broke
+        record["weighted_loss_accumulation"] = {"error": traceback.format_exc()}
     (out / f"rank{record['rank']}.json").write_text(json.dumps(record))
 
 

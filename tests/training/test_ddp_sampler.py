@@ -151,3 +151,29 @@ def test_sentiv_trainer_weighted_sampler_shards_one_sample(ddp_run):
             assert run["epochs"][epoch] == expected, f"rank {rank}, epoch {epoch}"
     assert runs[0]["samples"][0] != runs[0]["samples"][1]
     assert runs[0]["checksum"] == runs[1]["checksum"]
+
+
+def test_weighted_loss_is_the_weighted_mean_over_ranks_and_accumulation(ddp_run):
+    """2 ranks x 2 accumulated micro-batches of 4 give the gradient of the weighted mean over all 16 examples."""
+    import torch
+
+    from sentiv_hf.training.class_weights import compute_class_weights
+
+    script, records = ddp_run
+    runs = [record["weighted_loss_accumulation"] for record in records]
+    for run in runs:
+        assert "error" not in run, run.get("error")
+    per_rank = script.ACCUMULATION_BATCH_SIZE * script.ACCUMULATION_STEPS
+    assert [len(run["seen"]) for run in runs] == [per_rank, per_rank]
+    seen = runs[0]["seen"] + runs[1]["seen"]
+    labels = torch.tensor(script.LABELS)[seen]
+    weights = compute_class_weights(script.LABELS, 3, scheme="inverse").float()
+    # The ranks' shards carry different class-weight totals, so per-rank means would not give this gradient.
+    shard_weights = [float(weights[torch.tensor(script.LABELS)[run["seen"]]].sum()) for run in runs]
+    assert shard_weights[0] != pytest.approx(shard_weights[1])
+    model = script.TinyClassifier(script.TinyConfig())
+    logits = model.linear(script.IndexedDataset(script.LABELS).features[seen])
+    torch.nn.functional.cross_entropy(logits, labels, weight=weights).backward()
+    for run in runs:
+        for name, param in model.named_parameters():
+            torch.testing.assert_close(torch.tensor(run["grads"][name]), param.grad, rtol=1e-5, atol=1e-7)

@@ -63,6 +63,44 @@ def test_focal_gamma_reduces_easy_example_loss():
     assert focal < ce / 100
 
 
+@pytest.mark.parametrize("gamma", [0.25, 0.5])
+@pytest.mark.parametrize("weight", [None, torch.tensor([0.5, 2.0])])
+def test_focal_gradients_stay_finite_for_fractional_gamma_on_saturated_examples(gamma, weight):
+    # p_t == 1 in float32: d(1 - p_t)**gamma / dp_t is infinite there for 0 < gamma < 1.
+    logits = torch.tensor([[50.0, -50.0], [-50.0, 50.0], [30.0, -30.0], [0.3, -0.2]], requires_grad=True)
+    targets = torch.tensor([0, 1, 0, 1])
+    loss = FocalLoss(gamma=gamma, weight=weight)(logits, targets)
+    (grad,) = torch.autograd.grad(loss, logits)
+    assert torch.isfinite(loss)
+    assert torch.isfinite(grad).all(), grad
+    # The saturated rows contribute (numerically) nothing; the hard row still gets its gradient.
+    assert grad[:3].abs().max() < 1e-12
+    assert grad[3].abs().min() > 1e-3
+    # Away from saturation the value is the textbook formula.
+    p_t = torch.softmax(torch.tensor([0.3, -0.2]), dim=-1)[1]
+    by_hand = -((1 - p_t) ** gamma) * torch.log(p_t) * (1.0 if weight is None else weight[1])
+    normaliser = 4.0 if weight is None else float(weight[targets].sum())
+    assert loss.item() == pytest.approx(by_hand.item() / normaliser, rel=1e-5)
+
+
+def test_normalizer_is_what_the_mean_divides_by():
+    torch.manual_seed(0)
+    logits = torch.randn(12, 3)
+    targets = torch.randint(0, 3, (12,))
+    targets[5] = -100
+    weight = torch.tensor([0.5, 1.0, 2.5])
+    for loss in (FocalLoss(gamma=2.0, weight=weight), WeightedCrossEntropyLoss(weight=weight), FocalLoss()):
+        summed = loss(logits, targets, reduction="sum")
+        torch.testing.assert_close(summed / loss.normalizer(targets), loss(logits, targets))
+        # Over two halves: the weighted mean of the whole is the summed sums over the summed normalisers.
+        halves = [(logits[:4], targets[:4]), (logits[4:], targets[4:])]
+        total = sum(loss.normalizer(t) for _, t in halves)
+        torch.testing.assert_close(sum(loss(x, t, reduction="sum") for x, t in halves) / total, loss(logits, targets))
+    bce = MultiLabelBCELoss(pos_weight=[1.0, 3.0, 2.0])
+    multi_hot = (torch.rand(12, 3) > 0.5).long()
+    torch.testing.assert_close(bce(logits, multi_hot, reduction="sum") / bce.normalizer(multi_hot), bce(logits, multi_hot))
+
+
 def test_weighted_ce_matches_torch():
     weight = torch.tensor([0.5, 1.0, 2.5])
     loss = WeightedCrossEntropyLoss(weight=weight)(LOGITS, TARGETS)

@@ -13,6 +13,7 @@ from sentiv_hf.training.samplers import (
     EpochSeededOversampler,
     EpochSeededWeightedSampler,
     build_train_sampler,
+    epoch_seed,
     oversample_indices,
     sample_weights,
 )
@@ -61,6 +62,36 @@ def test_same_seed_and_epoch_give_the_same_sample_and_epochs_differ():
     a.set_epoch(0)
     assert list(a) == first
     assert len(a) == 64
+
+
+def _draw(sampler, epoch: int) -> list[int]:
+    sampler.set_epoch(epoch)
+    return list(sampler)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda seed: EpochSeededWeightedSampler(sample_weights(LABELS, "inverse"), num_samples=64, seed=seed),
+        lambda seed: EpochSeededOversampler(LABELS, seed=seed),
+    ],
+    ids=["weighted", "oversample"],
+)
+def test_epoch_samples_do_not_collide_across_seeds(make):
+    # With seed + epoch, seed s at epoch e + 1 redrew exactly seed s + 1's epoch e.
+    for seed, epoch in [(0, 0), (7, 0), (7, 3), (41, 1)]:
+        assert _draw(make(seed), epoch + 1) != _draw(make(seed + 1), epoch)
+        assert _draw(make(seed), epoch) == _draw(make(seed), epoch)  # a (seed, epoch) pair always redraws the same
+    draws = {tuple(_draw(make(seed), epoch)) for seed in range(4) for epoch in range(4)}
+    assert len(draws) == 16
+
+
+def test_epoch_seed_mixes_seed_and_epoch():
+    seeds = {epoch_seed(seed, epoch) for seed in range(50) for epoch in range(50)}
+    assert len(seeds) == 2500
+    assert epoch_seed(3, 1) == epoch_seed(3, 1)
+    assert all(0 <= value < 2**64 for value in seeds)
+    assert epoch_seed(-1, 0) != epoch_seed(0, 0)
 
 
 def test_weighted_sampler_proportions_follow_weights():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 from datasets import ClassLabel, Dataset, Features, Value
-from transformers import DataCollatorWithPadding, TrainingArguments
+from transformers import DataCollatorWithPadding, TrainerCallback, TrainingArguments
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
 from sentiv_hf.metrics import make_compute_metrics
@@ -92,7 +92,74 @@ def test_compute_loss_matches_the_configured_loss(tmp_path, tokenizer):
     # Only the logits go on to compute_metrics.
     assert set(outputs.keys()) == {"loss", "logits"}
     assert outputs.logits.shape == (4, 3)
-    assert SentiVTrainer.loss_is_scaled_for_ga is False
+    # Training losses are normalised over the effective batch (see the accumulation test), not per micro-batch.
+    assert SentiVTrainer.loss_is_scaled_for_ga is True
+
+
+class FirstStepGradients(TrainerCallback):
+    def on_pre_optimizer_step(self, args, state, control, model=None, **kwargs):
+        self.grad = torch.cat([p.grad.flatten().clone() for p in model.parameters() if p.grad is not None])
+
+
+# 32 imbalanced rows (20/9/3): micro-batches of 8 carry very different class-weight totals.
+ACCUMULATION_LABELS = [0] * 20 + [1] * 9 + [2] * 3
+
+
+def first_step_gradient(tmp_path, tokenizer, loss, batch_size, accumulation):
+    args = SentiVTrainingArguments(
+        output_dir=str(tmp_path / f"out_{batch_size}x{accumulation}"),
+        report_to=[],
+        per_device_train_batch_size=batch_size,
+        gradient_accumulation_steps=accumulation,
+        max_steps=1,
+        max_grad_norm=0.0,
+        save_strategy="no",
+        disable_tqdm=True,
+        use_cpu=True,
+        seed=0,
+        loss=loss,
+        class_weighting="inverse",
+    )
+    model = tiny_text_model(tokenizer, len(NAMES), dict(enumerate(NAMES)), word_segmenter=None, seed=0)
+    for module in model.modules():  # the two runs must differ only in how the batch is split
+        if isinstance(module, torch.nn.Dropout):
+            module.p = 0.0
+    grabber = FirstStepGradients()
+    trainer = SentiVTrainer(
+        model=model,
+        args=args,
+        train_dataset=make_split(tokenizer, ACCUMULATION_LABELS),
+        data_collator=DataCollatorWithPadding(tokenizer),
+        callbacks=[grabber],
+    )
+    trainer.train()
+    return grabber.grad, trainer.state.log_history[-1]["train_loss"]
+
+
+@pytest.mark.parametrize("loss", ["weighted_ce", "focal"])
+def test_weighted_loss_is_the_mean_over_the_effective_batch(tmp_path, tokenizer, loss):
+    """4 accumulated micro-batches of 8 give the gradient (and logged loss) of one batch of 32."""
+    whole, whole_loss = first_step_gradient(tmp_path, tokenizer, loss, 32, 1)
+    accumulated, accumulated_loss = first_step_gradient(tmp_path, tokenizer, loss, 8, 4)
+    assert float((accumulated - whole).norm() / whole.norm()) < 2e-5
+    assert accumulated_loss == pytest.approx(whole_loss, rel=1e-5)
+
+
+def test_compute_loss_normalises_by_the_effective_batch_weight(tmp_path, tokenizer):
+    trainer = make_trainer(tmp_path, tokenizer, loss="weighted_ce", class_weighting="inverse")
+    collate = DataCollatorWithPadding(tokenizer)
+    halves = [collate([trainer.train_dataset[i] for i in rows]) for rows in (range(0, 5), range(5, 10))]
+    total = trainer.get_batch_samples(iter(halves), 2, torch.device("cpu"))[1]
+    weights = trainer.class_weights
+    assert float(total) == pytest.approx(float(weights[torch.tensor(TRAIN_LABELS)].sum()))
+    model = trainer.model.train()
+    for module in model.modules():
+        if isinstance(module, torch.nn.Dropout):
+            module.p = 0.0
+    summed = sum(trainer.compute_loss(model, dict(batch), num_items_in_batch=total) for batch in halves)
+    whole = collate([trainer.train_dataset[i] for i in range(10)])
+    expected = trainer.compute_loss(model.eval(), dict(whole))
+    torch.testing.assert_close(summed, expected)
 
 
 def test_ce_ignores_weights_and_evaluation_reports_loss(tmp_path, tokenizer):

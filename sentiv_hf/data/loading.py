@@ -1,8 +1,11 @@
-"""Load the splits a benchmark task reads, from a Hub-ready dataset folder or a Hub id.
+"""The one loader of dataset splits: a Hub-ready dataset folder (``sentiv data`` output) or a Hub id.
 
-A folder written by ``sentiv data`` holds ``DIR/<config>/<split>-*.parquet`` whose schema metadata carries the
-``datasets`` features (``ClassLabel``, ``Audio``), so the Parquet files are read directly; anything else goes through
-``datasets.load_dataset``.
+`load_dataset_dict` is what ``sentiv train``, ``sentiv evaluate`` and the benchmark read a config with. A folder
+written by ``sentiv data`` holds ``DIR/<config>/<split>-*.parquet`` whose schema metadata carries the ``datasets``
+features (``ClassLabel``, ``Audio``), so its Parquet files are read directly (and hashed, for cache keys); anything
+else goes through ``datasets.load_dataset`` at the given revision.
+
+`load_task_splits` adds what the benchmark needs on top: a `Split` per split with ids, label arrays and a fingerprint.
 """
 
 from __future__ import annotations
@@ -72,20 +75,46 @@ class Split:
         return "audio" in self.dataset.column_names
 
 
-def _load_raw(dataset: str, config: str, revision: str | None):
+def load_dataset_dict(dataset: str | None, config: str, revision: str | None = None):
+    """Load every split of one config as ``(datasets.DatasetDict, {split: parquet files})``.
+
+    Args:
+        dataset: a dataset folder or Hub id; ``None`` is the bundled demo corpus.
+        config: the dataset config, e.g. ``"text"``, ``"speech"`` or ``"multimodal"``.
+        revision: the Hub revision (ignored for folders).
+
+    Raises `UserError` naming the dataset, the config and the configs it has when it cannot be loaded. The file map
+    is empty for Hub ids.
+
+    Example:
+        >>> splits, files = load_dataset_dict(None, "text")
+        >>> sorted(splits)
+        ['test', 'train', 'validation']
+    """
     import datasets
 
+    from sentiv_hf.errors import UserError
+
+    dataset = resolve_dataset(dataset)
     folder = Path(dataset) / config
     if folder.is_dir():
         files = {s: sorted(str(p) for p in folder.glob(f"{s}-*.parquet")) for s in SPLITS}
         files = {s: f for s, f in files.items() if f}
         if not files:
-            raise FileNotFoundError(f"{folder} holds no '<split>-*.parquet' files; build it with `sentiv data`.")
+            raise UserError(f"{folder} holds no '<split>-*.parquet' files; build it with `sentiv data`.")
         return datasets.load_dataset("parquet", data_files=files), files
     if Path(dataset).is_dir():
         configs = sorted(p.name for p in Path(dataset).iterdir() if p.is_dir() and not p.name.startswith("."))
-        raise FileNotFoundError(f"Dataset folder {dataset} has no config {config!r}; it has {configs}.")
-    return datasets.load_dataset(dataset, config, revision=revision), {}
+        raise UserError(f"Cannot load config {config!r} of dataset folder {dataset}: it has the configs {configs}.")
+    try:
+        return datasets.load_dataset(dataset, config, revision=revision), {}
+    except (ValueError, FileNotFoundError, datasets.exceptions.DatasetNotFoundError) as error:
+        try:
+            available = datasets.get_dataset_config_names(dataset, revision=revision)
+        except Exception:  # the dataset itself is missing: the original error says why
+            available = None
+        hint = f" It has the configs {available}." if available else ""
+        raise UserError(f"Cannot load config {config!r} of dataset {dataset!r}: {error}.{hint}") from None
 
 
 def _with_binary_label(ds):
@@ -131,7 +160,7 @@ def load_task_splits(
     import datasets
 
     dataset = resolve_dataset(dataset)
-    raw, files = _load_raw(dataset, config, revision)
+    raw, files = load_dataset_dict(dataset, config, revision)
     out: dict[str, Split] = {}
     for name in SPLITS:
         if name not in raw:

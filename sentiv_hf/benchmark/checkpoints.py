@@ -1,0 +1,93 @@
+"""``--save-models``: every text, speech and multimodal run as a checkpoint folder under ``OUT/models/``.
+
+A folder is what ``sentiv train`` writes: ``save_pretrained`` weights (safetensors) and config, the tokenizer and/or
+feature extractor, and a model card whose ``model-index`` holds the run's test metrics with the task, dataset, label
+budget and seed. ``from_pretrained``, the pipelines and ``sentiv evaluate CKPT --dataset D --dataset_config C
+--split test`` give back the metrics of the run's results line, and ``push_to_hub`` uploads it as it is.
+
+The folder is written under a temporary name and renamed into place, so a killed run never leaves half a checkpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from .tasks import Outcome
+
+logger = logging.getLogger(__name__)
+
+CARD_TASKS = {"text": "text", "speech": "speech", "multimodal": "fusion"}
+
+
+def save_run_checkpoint(outcome: Outcome, folder: Path, record: dict[str, Any], source: dict[str, Any]) -> Path:
+    """Write ``outcome.checkpoint`` (model and processors) with its model card to ``folder``, atomically.
+
+    Args:
+        outcome: the run's outcome; ``outcome.checkpoint`` is ``(model, [processors])``.
+        folder: the checkpoint folder (replaced if it exists).
+        record: the run's results line (task, budget, seed, metrics, n_train).
+        source: the dataset the run was tested on (``{"path", "revision", "config"}``).
+
+    Example:
+        >>> save_run_checkpoint(outcome, Path("out/models/text--tiny--b0.1--s0"), record, source)  # doctest: +SKIP
+    """
+    from sentiv_hf.training.model_card import SentiVModelCardData
+
+    model, processors = outcome.checkpoint
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = folder.with_name(f".{folder.name}.tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(tmp)
+    for processor in processors:
+        processor.save_pretrained(tmp)
+
+    task = record["task"]
+    fitted = outcome.fits.get(task) if task in ("text", "speech") else None
+    card = fitted.card_data if fitted is not None and fitted.card_data is not None else SentiVModelCardData()
+    card.task = CARD_TASKS[task]
+    card.base_model = record["model"] if task != "multimodal" else f"{record['text_model']} + {record['speech_model']}"
+    card.dataset_id = source["path"]
+    card.dataset_config = source["config"]
+    card.dataset_revision = source.get("revision")
+    card.label_budget = record["budget"]
+    card.seed = record["seed"]
+    card.num_train_examples = record["n_train"]
+    card.labels = list(record["label_names"])
+    card.preprocessing = _preprocessing(model)
+    card.hyperparameters["benchmark_mode"] = record["selection"].get("mode") or record["config"]["encoder"]
+    if task == "multimodal":
+        card.hyperparameters.update(record["selection"].get("temperatures", {}))
+        card.hyperparameters["fusion"] = record["fusion"]
+    card.metrics = {}
+    card.add_metrics({f"test_{k}": v for k, v in record["metrics"].items()}, "test")
+    card.save(tmp / "README.md")
+
+    if folder.exists():
+        old = folder.with_name(f".{folder.name}.old{os.getpid()}")
+        os.replace(folder, old)
+        os.replace(tmp, folder)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, folder)
+    logger.info("Saved checkpoint %s", folder)
+    return folder
+
+
+def _preprocessing(model) -> str:
+    """The model card's description of the preprocessing stored in the config."""
+    config = model.config
+    text = getattr(config, "text_config", None) if hasattr(config, "speech_config") else config
+    speech = getattr(config, "speech_config", None) if hasattr(config, "speech_config") else config
+    parts = []
+    if text is not None and hasattr(text, "text_max_length"):
+        parts.append(f"text: word segmenter `{text.word_segmenter or 'none'}`, max {text.text_max_length} tokens")
+    if speech is not None and hasattr(speech, "max_duration_s"):
+        parts.append(
+            f"audio: mono {speech.sampling_rate} Hz, {speech.max_duration_s:g} s centre window in evaluation"
+        )
+    return "; ".join(parts)

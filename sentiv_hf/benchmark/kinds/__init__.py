@@ -1,0 +1,51 @@
+"""The model kinds of the benchmark: a small registry in the style of peft's tuners.
+
+Each kind is one module here with a `ModelSpec` subclass decorated with `register_kind`; `parse_model` asks the kinds
+in registration order which one a ``models:`` entry names. Adding a kind (say, the hotline context model) touches one
+file: write it, and import it below.
+
+Example:
+    >>> parse_model("tiny").kind, sorted(parse_model("tiny").modalities)
+    ('tiny', ['speech', 'text'])
+    >>> parse_model("baseline:tfidf-logreg").is_baseline
+    True
+"""
+
+from __future__ import annotations
+
+from .base import ModelSpec
+
+KINDS: dict[str, type[ModelSpec]] = {}
+
+
+def register_kind(cls: type[ModelSpec]) -> type[ModelSpec]:
+    """Class decorator: add a `ModelSpec` subclass to the registry under its ``kind`` (names are unique)."""
+    if not cls.kind or cls.kind in KINDS:
+        raise ValueError(f"Model kind {cls.kind!r} of {cls.__name__} is empty or already registered.")
+    KINDS[cls.kind] = cls
+    return cls
+
+
+def parse_model(spec: str, revisions: dict[str, str] | None = None) -> ModelSpec:
+    """Parse a ``models:`` entry: ``tiny``, ``baseline:tfidf-logreg``, ``baseline:mfcc-logreg``, ``text:<id>``,
+    ``speech:<id>`` or a bare checkpoint id/folder (its config tells whether it is an audio model).
+
+    Example:
+        >>> parse_model("speech:facebook/hubert-large-ls960-ft").modalities
+        frozenset({'speech'})
+    """
+    revisions = revisions or {}
+    if spec.startswith("baseline:") and not any(cls.parse(spec, revisions) for cls in KINDS.values()):
+        raise ValueError(f"Unknown baseline {spec!r}; choose baseline:tfidf-logreg or baseline:mfcc-logreg.")
+    for cls in KINDS.values():
+        parsed = cls.parse(spec, revisions)
+        if parsed is not None:
+            return parsed
+    raise ValueError(f"No model kind accepts {spec!r}; known kinds: {sorted(KINDS)}.")
+
+
+# Registration order is parse order: the catch-all checkpoint kind comes last.
+from . import mfcc, tfidf, tiny  # noqa: E402,F401
+from . import checkpoint  # noqa: E402,F401
+
+__all__ = ["KINDS", "ModelSpec", "parse_model", "register_kind"]

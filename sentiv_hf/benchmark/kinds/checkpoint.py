@@ -1,0 +1,129 @@
+"""Pretrained checkpoints: ``text:<id>``, ``speech:<id>`` or a bare id/folder whose config tells its modality.
+
+Text checkpoints get a fresh sequence-classification head (PhoBERT: ``vinai/phobert-base``); speech encoders
+(HuBERT, wav2vec2, WavLM, Whisper) are wrapped in `SentiVSpeechForAudioClassification`. The revision is resolved to
+a commit hash once (or the weight files of a local folder are hashed), and the model is loaded at that commit, so the
+cache key names exactly the weights that produced the features.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from . import register_kind
+from .base import ModelSpec
+
+logger = logging.getLogger(__name__)
+
+WEIGHT_PATTERNS = ("*.safetensors", "*.bin", "config.json")
+
+
+@register_kind
+@dataclass(frozen=True)
+class CheckpointModel(ModelSpec):
+    kind = "checkpoint"
+
+    @classmethod
+    def parse(cls, spec: str, revisions: dict[str, str]) -> ModelSpec | None:
+        prefix, sep, rest = spec.partition(":")
+        if sep and prefix in ("text", "speech"):
+            return cls(rest, frozenset({prefix}), rest, revisions.get(rest))
+        if spec.startswith("baseline:"):
+            return None
+        revision = revisions.get(spec)
+        return cls(spec, frozenset({_checkpoint_modality(spec, revision)}), spec, revision)
+
+    def build(
+        self,
+        modality: str,
+        label_names: list[str],
+        *,
+        seed: int,
+        multi_label: bool = False,
+        train_texts: list[str] | None = None,
+        word_segmenter: str | None = None,
+        max_length: int = 128,
+        max_seconds: float = 8.0,
+    ) -> tuple[Any, Any]:
+        import torch
+
+        from sentiv_hf.training.model_factory import build_speech_model, build_text_model
+
+        revision = self.pinned_revision()
+        torch.manual_seed(seed)  # the new head's initialisation
+        if modality == "text":
+            return build_text_model(
+                self.model_id,
+                label_names,
+                train_split=None,
+                text_column="text",
+                segmenter=word_segmenter,
+                max_length=max_length,
+                seed=seed,
+                revision=revision,
+            )
+        args = SimpleNamespace(model=self.model_id, encoder="hubert", pooling=None, revision=revision)
+        model, extractor = build_speech_model(args, label_names, multi_label, seed)
+        model.config.max_duration_s = float(max_seconds)
+        return model, extractor
+
+    def pinned_revision(self) -> str | None:
+        """The commit hash ``revision`` resolves to (``None`` for local folders)."""
+        return resolve_commit(self.model_id, self.revision) if not Path(self.model_id).is_dir() else None
+
+    def provenance(self, modality: str) -> dict[str, Any]:
+        if Path(self.model_id).is_dir():
+            return {"model_id": self.model_id, "weights_sha256": hash_weight_files(self.model_id)}
+        return {"model_id": self.model_id, "commit": self.pinned_revision()}
+
+
+@cache
+def resolve_commit(model_id: str, revision: str | None) -> str:
+    """The commit hash a Hub ``revision`` (branch, tag or hash; ``None``: ``main``) points to, read from the local
+    Hub cache when offline.
+
+    Example:
+        >>> resolve_commit("vinai/phobert-base", None)  # doctest: +SKIP
+        'c1e37c5c86f918761049cef6fa216b4779d0d01d'
+    """
+    from huggingface_hub import hf_hub_download
+
+    path = Path(hf_hub_download(model_id, "config.json", revision=revision))
+    # .../models--org--name/snapshots/<commit>/config.json
+    return path.parent.name
+
+
+def hash_weight_files(folder: str | Path) -> str:
+    """sha256 over the names and bytes of a local checkpoint's weight files and config (retraining in place changes
+    it, so features cached for the old weights are never reused)."""
+    digest = hashlib.sha256()
+    paths = sorted({p for pattern in WEIGHT_PATTERNS for p in Path(folder).glob(pattern)})
+    for path in paths:
+        digest.update(path.name.encode())
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _checkpoint_modality(model_id: str, revision: str | None) -> str:
+    from transformers import AutoConfig
+    from transformers.models.auto.modeling_auto import MODEL_FOR_AUDIO_CLASSIFICATION_MAPPING_NAMES
+
+    import sentiv_hf.models  # noqa: F401  (SentiV configs resolve with AutoConfig)
+
+    try:
+        config = AutoConfig.from_pretrained(model_id, revision=revision)
+    except OSError as err:
+        raise ValueError(
+            f"Cannot read the config of model {model_id!r} to tell whether it is a text or speech model ({err}). "
+            f"Write it as 'text:{model_id}' or 'speech:{model_id}'."
+        ) from err
+    audio_types = set(MODEL_FOR_AUDIO_CLASSIFICATION_MAPPING_NAMES) | {"sentiv-speech", "whisper"}
+    return "speech" if config.model_type in audio_types else "text"

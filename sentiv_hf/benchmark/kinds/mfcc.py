@@ -1,0 +1,28 @@
+"""``baseline:mfcc-logreg``: MFCC + delta statistics and a class-balanced logistic regression (speech)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from . import register_kind
+from .base import ModelSpec
+
+
+@register_kind
+@dataclass(frozen=True)
+class MfccBaseline(ModelSpec):
+    kind = "mfcc"
+    is_baseline = True
+
+    @classmethod
+    def parse(cls, spec: str, revisions: dict[str, str]) -> ModelSpec | None:
+        return cls(spec, frozenset({"speech"})) if spec == "baseline:mfcc-logreg" else None
+
+    def pipeline_builder(self):
+        from ..baselines import build_mfcc_logreg
+
+        return build_mfcc_logreg
+
+    def provenance(self, modality: str) -> dict[str, Any]:
+        return {"mfcc": "20+d+dd mean/std, 16 kHz, full clip", "version": 1}
