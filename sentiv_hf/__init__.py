@@ -53,7 +53,13 @@ if TYPE_CHECKING:
     )
 
 
+#: Subpackages reachable as attributes (``sentiv_hf.models``) without importing them first, as before the lazy init.
+_SUBMODULES = ("benchmark", "data", "errors", "labels", "metrics", "models", "training")
+
+
 def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
     module = _LAZY_NAMES.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -63,7 +69,7 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY_NAMES))
+    return sorted(set(globals()) | set(_LAZY_NAMES) | set(_SUBMODULES))
 
 
 __all__ = [

@@ -17,8 +17,8 @@ from .cache import FeatureCache
 from .cards import write_model_cards
 from .config import DEFAULT_BUDGETS, TASKS, BenchmarkConfig
 from .features import ENCODER_CALLS, FeatureProvider
-from .kinds import KINDS, ModelSpec, parse_model, register_kind
 from .hub_push import push_submission
+from .kinds import KINDS, ModelSpec, parse_model, register_kind
 from .report import write_report
 from .runner import BenchmarkRunner, RunSpec
 from .store import ResultsStore

@@ -87,7 +87,5 @@ def _preprocessing(model) -> str:
     if text is not None and hasattr(text, "text_max_length"):
         parts.append(f"text: word segmenter `{text.word_segmenter or 'none'}`, max {text.text_max_length} tokens")
     if speech is not None and hasattr(speech, "max_duration_s"):
-        parts.append(
-            f"audio: mono {speech.sampling_rate} Hz, {speech.max_duration_s:g} s centre window in evaluation"
-        )
+        parts.append(f"audio: mono {speech.sampling_rate} Hz, {speech.max_duration_s:g} s centre window in evaluation")
     return "; ".join(parts)

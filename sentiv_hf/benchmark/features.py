@@ -109,9 +109,7 @@ class FeatureProvider:
             split: the split to encode.
             base: ``(model, processor)`` whose encoder produces the features (neural kinds).
         """
-        if model.kind == "tfidf":
-            raise ValueError("baseline:tfidf-logreg works on raw texts; it has no cached features.")
-        preprocessing = self._preprocessing(model, modality, base)
+        preprocessing = model.feature_preprocessing(self, modality, base)
         parts = {
             "split": split.fingerprint,
             "modality": modality,
@@ -120,7 +118,9 @@ class FeatureProvider:
             "preprocessing": preprocessing,
             "format": FEATURE_FORMAT,
         }
-        index_key = json.dumps({k: parts[k] for k in ("modality", "model", "weights", "preprocessing")}, sort_keys=True)
+        index_key = json.dumps(
+            {k: parts[k] for k in ("modality", "model", "weights", "preprocessing")}, sort_keys=True
+        )
         index = self._rows.setdefault(index_key, {})
         hashes = self._content_hashes(split, modality)
         array = self.cache.get_or_compute(
@@ -129,17 +129,6 @@ class FeatureProvider:
         for h, row in zip(hashes, array):
             index.setdefault(h, row)
         return array
-
-    def _preprocessing(self, model: ModelSpec, modality: str, base) -> dict:
-        if model.kind == "mfcc":
-            return {}
-        if modality == "speech":
-            return {"max_seconds": self.max_seconds, "crop": "centre", "sampling_rate": 16000}
-        return {
-            "max_length": self.text_max_length,
-            "segmenter": self.word_segmenter,
-            "tokenizer": tokenizer_fingerprint(base[1]),
-        }
 
     def _content_hashes(self, split: Split, modality: str) -> list[str]:
         """Per-example content hashes: the same clip or text in two configs (speech and multimodal share their
@@ -167,18 +156,15 @@ class FeatureProvider:
         if unique:
             # Only real checkpoints get all threads back: MFCCs and the tiny encoders are small ops that run ~10x
             # slower with 2 threads than with 1 on a busy 2-core machine (measured on the demo corpus).
-            with encoder_threads() if model.kind == "checkpoint" else nullcontext():
-                if model.kind == "mfcc":
-                    encoded = self._mfcc(model, split.dataset.select(unique))
-                elif modality == "text":
-                    encoded = self._encode_texts(model, base, [split.texts[i] for i in unique])
-                else:
-                    encoded = self._encode_audio(model, base, split.dataset.select(unique))
+            with encoder_threads() if model.large_encoder else nullcontext():
+                data = [split.texts[i] for i in unique] if modality == "text" else split.dataset.select(unique)
+                encoded = model.extract(self, modality, data, base)
             new_rows = {hashes[i]: row for i, row in zip(unique, encoded)}
         return np.stack([index[h] if h in index else new_rows[h] for h in hashes])
 
     @torch.no_grad()
-    def _encode_texts(self, model: ModelSpec, base, texts: list[str]) -> np.ndarray:
+    def encode_texts(self, model: ModelSpec, base, texts: list[str]) -> np.ndarray:
+        """What ``base``'s text head reads, for ``texts`` (segmented and tokenised as in training)."""
         from sentiv_hf.training.frozen import encode_text_batch
         from sentiv_hf.training.preprocessing import text_preprocessor
 
@@ -194,7 +180,8 @@ class FeatureProvider:
         return torch.cat(rows).numpy()
 
     @torch.no_grad()
-    def _encode_audio(self, model: ModelSpec, base, ds) -> np.ndarray:
+    def encode_audio(self, model: ModelSpec, base, ds) -> np.ndarray:
+        """`encode_layers` of ``base``'s speech model on the clips of ``ds`` (centre-cropped as in evaluation)."""
         from sentiv_hf.data.audio import AudioPreprocessor
 
         net, extractor = base
@@ -209,7 +196,8 @@ class FeatureProvider:
             ENCODER_CALLS[f"{model.name}/speech"] += len(audio)
         return torch.cat(rows).numpy()
 
-    def _mfcc(self, model: ModelSpec, ds) -> np.ndarray:
+    def mfcc(self, model: ModelSpec, ds) -> np.ndarray:
+        """MFCC + delta statistics of every clip of ``ds`` (the MFCC baseline's features)."""
         from sentiv_hf.data.audio import decode_audio, to_mono
 
         from .baselines import mfcc_statistics

@@ -18,7 +18,7 @@ from sentiv_hf.data.loading import Split
 
 from .features import FeatureProvider
 from .kinds import ModelSpec
-from .learners import Fitted, TrainSettings, fit_baseline, fit_finetune, fit_frozen
+from .learners import FitRequest, Fitted, TrainSettings, fit_baseline, fit_finetune, fit_frozen
 
 logger = logging.getLogger(__name__)
 #: seed of the base model whose (random-init or pretrained) encoder every run of a kind shares.
@@ -67,19 +67,15 @@ class BudgetFitter:
                 modality,
                 label_names,
                 seed=BASE_SEED,
+                preprocessing=self.settings.preprocessing,
                 multi_label=multi_label,
                 train_texts=train_texts,
-                word_segmenter=self.settings.word_segmenter,
-                max_length=self.settings.text_max_length,
-                max_seconds=self.settings.max_seconds,
             )
         return self._bases[key]
 
     def inputs(self, model: ModelSpec, modality: str, split: Split, base=None):
         """What a baseline reads: raw texts (TF-IDF) or MFCC statistics."""
-        if model.kind == "tfidf":
-            return split.texts
-        return self.provider.features(model, modality, split, base)
+        return model.baseline_inputs(split, lambda s: self.provider.features(model, modality, s, base))
 
     def fit_rows(
         self,
@@ -95,63 +91,23 @@ class BudgetFitter:
         multi_label: bool = False,
         train_texts: list[str] | None = None,
     ) -> Fitted:
-        """Fit on ``train[idx]``, select on ``val[val_idx]``.
+        """Fit on ``train[idx]``, select on ``val[val_idx]``, with the learner of the model and encoder mode.
 
         Args:
             train_texts: texts a ``tiny`` tokenizer is trained on (default: ``train``'s texts).
         """
-        names = list(train.label_names)
+        request = FitRequest(model, modality, train, idx, val, val_idx, seed, metric, multi_label)
         if model.is_baseline:
-            x = self.inputs(model, modality, train)
-            x_val = self.inputs(model, modality, val)
-            return fit_baseline(
-                model,
-                _rows(x, idx),
-                train.labels[idx],
-                _rows(x_val, val_idx),
-                val.labels[val_idx],
-                lambda split: self.inputs(model, modality, split),
-                label_names=names,
-                seed=seed,
-                metric=metric,
-                multi_label=multi_label,
-            )
+            return fit_baseline(request, lambda split: self.inputs(model, modality, split))
         texts = train_texts if train_texts is not None else (train.texts if modality == "text" else [])
         if self.finetunes(model):
-            if multi_label:
-                raise NotImplementedError(
-                    "Multi-label heads train on cached features; use encoder: frozen for hotline_multilabel "
-                    "(fine-tune mode covers the single-label tasks)."
-                )
-            return fit_finetune(
-                model,
-                modality,
-                train,
-                idx,
-                val,
-                val_idx,
-                label_names=names,
-                seed=seed,
-                metric=metric,
-                settings=self.settings,
-                train_texts=texts,
-            )
-        base = self.base(model, modality, names, multi_label, texts)
-        return fit_frozen(
-            model,
-            modality,
-            base,
-            lambda split: self.provider.features(model, modality, split, base),
-            train,
-            idx,
-            val,
-            val_idx,
-            label_names=names,
-            seed=seed,
-            metric=metric,
-            settings=self.settings,
-            multi_label=multi_label,
-        )
+            return fit_finetune(request, self.settings, train_texts=texts)
+        base = self.base(model, modality, request.label_names, multi_label, texts)
+
+        def features(split: Split) -> np.ndarray:
+            return self.provider.features(model, modality, split, base)
+
+        return fit_frozen(request, self.settings, base, features)
 
     def fit_budget(
         self,

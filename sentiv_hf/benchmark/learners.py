@@ -28,7 +28,7 @@ import torch
 from sentiv_hf.data.loading import Split
 from sentiv_hf.metrics import metrics_from_logits
 
-from .kinds import ModelSpec
+from .kinds import ModelSpec, Preprocessing
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,59 @@ class TrainSettings:
     work_dir: Path = Path(".")
     patience: int | None = 10
 
+    @property
+    def preprocessing(self) -> Preprocessing:
+        return Preprocessing(self.word_segmenter, self.text_max_length, self.max_seconds)
+
+
+@dataclass
+class FitRequest:
+    """One fit: train ``model`` on rows ``idx`` of ``train``, select on rows ``val_idx`` of ``val``.
+
+    Attributes:
+        metric: the validation metric that picks the epoch or ``C`` (from the metrics module).
+        multi_label: multi-hot labels (the hotline fine-grained task).
+    """
+
+    model: ModelSpec
+    modality: str
+    train: Split
+    idx: np.ndarray
+    val: Split
+    val_idx: np.ndarray
+    seed: int
+    metric: str = "macro_f1"
+    multi_label: bool = False
+
+    @property
+    def label_names(self) -> list[str]:
+        return list(self.train.label_names)
+
+    def training_arguments(self, settings: TrainSettings, **extra):
+        """`SentiVTrainingArguments` of this fit: the SentiV recipe of its modality, evaluation every epoch, and
+        nothing written to disk (`KeepBestState` keeps the best epoch in memory)."""
+        from sentiv_hf.training.recipes import recipe
+        from sentiv_hf.training.training_args import SentiVTrainingArguments
+
+        settings.work_dir.mkdir(parents=True, exist_ok=True)
+        return SentiVTrainingArguments(
+            output_dir=tempfile.mkdtemp(prefix="run-", dir=str(settings.work_dir)),
+            num_train_epochs=settings.epochs,
+            learning_rate=settings.learning_rate,
+            per_device_train_batch_size=settings.batch_size,
+            eval_strategy="epoch",
+            save_strategy="no",
+            metric_for_best_model=self.metric,
+            greater_is_better=True,
+            seed=self.seed,
+            report_to=[],
+            logging_strategy="no",
+            disable_tqdm=True,
+            use_cpu=not torch.cuda.is_available(),
+            **recipe(self.modality, self.multi_label),
+            **extra,
+        )
+
 
 @dataclass
 class Fitted:
@@ -71,7 +124,9 @@ class Fitted:
     card_data: Any = None
 
 
-def selection_score(metric: str, label_names: list[str], multi_label: bool) -> Callable[[np.ndarray, np.ndarray], float]:
+def selection_score(
+    metric: str, label_names: list[str], multi_label: bool
+) -> Callable[[np.ndarray, np.ndarray], float]:
     """``score(gold, logits)``: the validation ``metric`` from the metrics module (the one the reports use)."""
 
     def score(gold: np.ndarray, logits: np.ndarray) -> float:
@@ -86,29 +141,6 @@ def to_logits(probs: np.ndarray, multi_label: bool) -> np.ndarray:
     return np.log(p / (1 - p)) if multi_label else np.log(p)
 
 
-def _training_arguments(settings: TrainSettings, modality: str, multi_label: bool, seed: int, metric: str, **extra):
-    from sentiv_hf.training.recipes import recipe
-    from sentiv_hf.training.training_args import SentiVTrainingArguments
-
-    settings.work_dir.mkdir(parents=True, exist_ok=True)
-    return SentiVTrainingArguments(
-        output_dir=tempfile.mkdtemp(prefix="run-", dir=str(settings.work_dir)),
-        num_train_epochs=settings.epochs,
-        learning_rate=settings.learning_rate,
-        per_device_train_batch_size=settings.batch_size,
-        eval_strategy="epoch",
-        metric_for_best_model=metric,
-        greater_is_better=True,
-        seed=seed,
-        report_to=[],
-        logging_strategy="no",
-        disable_tqdm=True,
-        use_cpu=not torch.cuda.is_available(),
-        **recipe(modality, multi_label),
-        **extra,
-    )
-
-
 def _quiet(trainer) -> None:
     # PrinterCallback prints every eval dict (disable_tqdm swaps it in); the benchmark prints one line per run.
     from transformers.trainer_callback import PrinterCallback
@@ -120,55 +152,32 @@ def _quiet(trainer) -> None:
 
 
 def fit_frozen(
-    spec: ModelSpec,
-    modality: str,
-    base: tuple[Any, Any],
-    features: Callable[[Split], np.ndarray],
-    train: Split,
-    idx: np.ndarray,
-    val: Split,
-    val_idx: np.ndarray,
-    *,
-    label_names: list[str],
-    seed: int,
-    metric: str,
-    settings: TrainSettings,
-    multi_label: bool = False,
+    request: FitRequest, settings: TrainSettings, base: tuple[Any, Any], features: Callable[[Split], np.ndarray]
 ) -> Fitted:
-    """Train the head of a copy of ``base``'s model on cached features of ``train[idx]``, selecting on
-    ``val[val_idx]``.
+    """Train the head of a copy of ``base``'s model on cached features of the request's rows.
 
     Args:
         base: ``(model, processor)`` whose frozen encoder produced the features (never modified).
         features: ``features(split) -> array`` (the feature cache).
-        metric: the validation metric that picks the epoch.
     """
     import shutil
 
     from sentiv_hf.training.frozen import predict_head, reset_head, train_frozen_head
 
+    r = request
     model = copy.deepcopy(base[0])
-    reset_head(model, seed)
-    args = _training_arguments(
-        settings,
-        modality,
-        multi_label,
-        seed,
-        metric,
-        save_strategy="no",
-        per_device_eval_batch_size=PREDICT_BATCH,
-        remove_unused_columns=False,
-    )
+    reset_head(model, r.seed)
+    args = r.training_arguments(settings, per_device_eval_batch_size=PREDICT_BATCH, remove_unused_columns=False)
     trainer, selection = train_frozen_head(
         model,
-        features(train)[idx],
-        train.labels[idx],
-        features(val)[val_idx],
-        val.labels[val_idx],
+        features(r.train)[r.idx],
+        r.train.labels[r.idx],
+        features(r.val)[r.val_idx],
+        r.val.labels[r.val_idx],
         args=args,
-        label_names=label_names,
-        multi_label=multi_label,
-        metric=metric,
+        label_names=r.label_names,
+        multi_label=r.multi_label,
+        metric=r.metric,
         patience=settings.patience,
         quiet=True,
     )
@@ -183,10 +192,12 @@ def fit_frozen(
 # --- fine-tuning (full or LoRA) -----------------------------------------------------------------------------------
 
 
-def prepare_split(split: Split, modality: str, processor, settings: TrainSettings, *, train: bool, seed: int):
-    """The split as model inputs, with the preprocessing of ``sentiv train`` (segment + tokenise; or decode, crop,
-    resample and extract)."""
-    ds = split.dataset
+def prepare_split(
+    split: Split, modality: str, processor, settings: TrainSettings, *, rows=None, train: bool, seed: int
+):
+    """Rows ``rows`` (all: ``None``) of the split as model inputs, with the preprocessing of ``sentiv train``
+    (segment + tokenise; or decode, crop (random in training) and resample)."""
+    ds = split.dataset if rows is None else split.dataset.select(rows)
     keep = [c for c in ("label",) if c in ds.column_names]
     if modality == "text":
         from sentiv_hf.training.preprocessing import text_preprocessor
@@ -201,133 +212,118 @@ def prepare_split(split: Split, modality: str, processor, settings: TrainSetting
     return ds
 
 
-def _subset(split: Split, idx: np.ndarray) -> Split:
-    return Split(
-        split.name, [split.ids[i] for i in idx], split.labels[idx], split.label_names, split.dataset.select(idx), ""
-    )
+def fit_finetune(request: FitRequest, settings: TrainSettings, train_texts: list[str] | None = None) -> Fitted:
+    """Fine-tune (``settings.encoder == "lora"``: LoRA-tune) the request's model with `SentiVTrainer`, keeping the
+    best validation epoch's weights (in memory: `KeepBestState`).
 
-
-def fit_finetune(
-    spec: ModelSpec,
-    modality: str,
-    train: Split,
-    idx: np.ndarray,
-    val: Split,
-    val_idx: np.ndarray,
-    *,
-    label_names: list[str],
-    seed: int,
-    metric: str,
-    settings: TrainSettings,
-    train_texts: list[str] | None = None,
-) -> Fitted:
-    """Fine-tune (``settings.encoder == "lora"``: LoRA-tune) ``spec`` on ``train[idx]`` with `SentiVTrainer`, keeping
-    the best validation epoch (``load_best_model_at_end``)."""
+    Args:
+        train_texts: the texts a ``tiny`` tokenizer learns from.
+    """
     import shutil
 
     from transformers import DataCollatorWithPadding
 
     from sentiv_hf.metrics import make_compute_metrics
+    from sentiv_hf.training.callbacks import KeepBestState
     from sentiv_hf.training.trainer import SentiVTrainer
 
+    r = request
+    if r.multi_label:
+        raise NotImplementedError(
+            "Multi-label heads train on cached features; use encoder: frozen for hotline_multilabel "
+            "(fine-tune mode covers the single-label tasks)."
+        )
     lora = settings.encoder == "lora"
-    model, processor = spec.build(
-        modality,
-        label_names,
-        seed=seed,
-        train_texts=train_texts,
-        word_segmenter=settings.word_segmenter,
-        max_length=settings.text_max_length,
-        max_seconds=settings.max_seconds,
+    model, processor = r.model.build(
+        r.modality, r.label_names, seed=r.seed, preprocessing=settings.preprocessing, train_texts=train_texts
     )
-    if modality == "speech":
+    if r.modality == "speech":
         model.freeze_feature_encoder()
     if lora:
         from sentiv_hf.models.lora import add_lora
 
-        model = add_lora(model, target_modules=LORA_TARGETS[modality])
-    args = _training_arguments(
-        settings,
-        modality,
-        False,
-        seed,
-        metric,
-        save_strategy="epoch",
-        save_total_limit=1,
-        load_best_model_at_end=True,
-        per_device_eval_batch_size=max(settings.batch_size, 16),
-        remove_unused_columns=modality == "text",
+        model = add_lora(model, target_modules=LORA_TARGETS[r.modality])
+    # The best epoch's trainable weights are kept in memory, not in a checkpoint per epoch: a LoRA model's Trainer
+    # checkpoints hold its adapters only, and load_best_model_at_end would pair the best epoch's adapters with the
+    # last epoch's head and layer weights.
+    keep = KeepBestState(model, r.metric, patience=None)
+    args = r.training_arguments(
+        settings, per_device_eval_batch_size=max(settings.batch_size, 16), remove_unused_columns=r.modality == "text"
     )
+
+    def prepare(split: Split, rows: np.ndarray | None, train: bool):
+        return prepare_split(split, r.modality, processor, settings, rows=rows, train=train, seed=r.seed)
+
     trainer = SentiVTrainer(
         model=model,
         args=args,
-        train_dataset=prepare_split(_subset(train, idx), modality, processor, settings, train=True, seed=seed),
-        eval_dataset=prepare_split(_subset(val, val_idx), modality, processor, settings, train=False, seed=seed),
+        train_dataset=prepare(r.train, r.idx, train=True),
+        eval_dataset=prepare(r.val, r.val_idx, train=False),
         data_collator=DataCollatorWithPadding(processor),
         processing_class=processor,
-        compute_metrics=make_compute_metrics(label_names),
+        compute_metrics=make_compute_metrics(r.label_names),
         label_column="label",
+        callbacks=[keep],
     )
     _quiet(trainer)
     trainer.train()
-    selection = {"validation_score": trainer.state.best_metric, "mode": "lora" if lora else "finetune"}
-    # Checkpoints were only needed to restore the best epoch, which load_best_model_at_end has done.
     shutil.rmtree(args.output_dir, ignore_errors=True)
     if lora:
         trainer.model = trainer.model.merge_and_unload()
     trained = trainer.model.eval()
 
     def predict(split: Split) -> np.ndarray:
-        data = prepare_split(split, modality, processor, settings, train=False, seed=seed)
-        out = trainer.predict(data).predictions
+        out = trainer.predict(prepare(split, None, train=False)).predictions
         return np.asarray(out[0] if isinstance(out, tuple | list) else out, dtype=np.float64)
 
+    selection = {"validation_score": keep.best_score, "best_epoch": keep.best_epoch, "mode": settings.encoder}
     return Fitted(predict, selection, trained, processor, trainer.card_data)
 
 
 # --- scikit-learn baselines ---------------------------------------------------------------------------------------
 
 
-def fit_baseline(
-    spec: ModelSpec,
-    x_train,
-    y_train: np.ndarray,
-    x_val,
-    y_val: np.ndarray,
-    inputs: Callable[[Split], Any],
-    *,
-    label_names: list[str],
-    seed: int,
-    metric: str,
-    multi_label: bool = False,
-) -> Fitted:
-    """Fit a baseline pipeline per ``C`` and keep the best on validation ``metric``.
+def fit_baseline(request: FitRequest, inputs: Callable[[Split], Any]) -> Fitted:
+    """Fit the request's baseline pipeline per ``C`` and keep the best on the validation metric.
 
     Args:
-        x_train, x_val: raw texts (TF-IDF) or MFCC statistics.
-        inputs: ``inputs(split)``: what the baseline reads for a split (to predict).
+        inputs: ``inputs(split)``: what the baseline reads for a split (raw texts, or MFCC statistics).
     """
     from .baselines import fit_select_c, predict_scores
 
-    num_labels = len(label_names)
-    score = selection_score(metric, label_names, multi_label)
+    r = request
+    num_labels = len(r.label_names)
+    score = selection_score(r.metric, r.label_names, r.multi_label)
+    x, x_val = inputs(r.train), inputs(r.val)
+    x_train = [x[i] for i in r.idx] if isinstance(x, list) else x[r.idx]
+    x_val = [x_val[i] for i in r.val_idx] if isinstance(x_val, list) else x_val[r.val_idx]
+    y_val = r.val.labels[r.val_idx]
     best, c_value = fit_select_c(
-        spec.pipeline_builder(),
+        r.model.pipeline_builder(),
         x_train,
-        np.asarray(y_train),
+        np.asarray(r.train.labels[r.idx]),
         x_val,
         y_val,
-        lambda gold, probs: score(gold, to_logits(probs, multi_label)),
+        lambda gold, probs: score(gold, to_logits(probs, r.multi_label)),
         num_labels=num_labels,
-        seed=seed,
-        multi_label=multi_label,
+        seed=r.seed,
+        multi_label=r.multi_label,
     )
 
     def predict_inputs(x) -> np.ndarray:
-        return to_logits(predict_scores(best, x, num_labels, multi_label), multi_label)
+        return to_logits(predict_scores(best, x, num_labels, r.multi_label), r.multi_label)
 
     selection = {"C": c_value, "validation_score": score(y_val, predict_inputs(x_val)), "mode": "baseline"}
     return Fitted(lambda split: predict_inputs(inputs(split)), selection)
 
 
-__all__ = ["Fitted", "TrainSettings", "fit_baseline", "fit_finetune", "fit_frozen", "selection_score", "to_logits"]
+__all__ = [
+    "FitRequest",
+    "Fitted",
+    "TrainSettings",
+    "fit_baseline",
+    "fit_finetune",
+    "fit_frozen",
+    "selection_score",
+    "to_logits",
+]

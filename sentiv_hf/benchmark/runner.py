@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from sentiv_hf.data.loading import Split, load_task_splits, resolve_dataset
@@ -52,8 +51,10 @@ class RunSpec:
     text_model: str | None = None
     speech_model: str | None = None
 
-    def key(self, protocol: str) -> str:
-        return f"{self.task}|{self.model}|{self.budget:g}|{self.seed}|{protocol}"
+    def key(self, protocol: str, weights: str = "") -> str:
+        """The run's key in the results store: the run, the protocol hash and the hash of the weights it starts from
+        (so retraining a local checkpoint in place, or a moved Hub ``main``, re-runs it instead of resuming)."""
+        return f"{self.task}|{self.model}|{self.budget:g}|{self.seed}|{protocol}" + (f"|{weights}" if weights else "")
 
 
 def run_slug(spec: RunSpec) -> str:
@@ -82,23 +83,24 @@ def package_versions() -> dict[str, str]:
 
 
 def fusion_pairs(models: list[ModelSpec]) -> list[tuple[str, ModelSpec, ModelSpec]]:
-    """Text/speech model pairs fused on the multimodal task: ``tiny``+``tiny``, the two baselines, and the i-th text
-    checkpoint with the i-th speech checkpoint.
+    """Text/speech model pairs fused on the multimodal task: the i-th neural text model with the i-th neural speech
+    model (``tiny`` is both, so it fuses with itself), and the i-th text baseline with the i-th speech baseline.
 
     Example:
         >>> [name for name, _, _ in fusion_pairs([parse_model(m) for m in ["tiny", "baseline:tfidf-logreg",
         ...                                                                  "baseline:mfcc-logreg"]])]
         ['tiny', 'baseline:tfidf+mfcc']
     """
-    by_kind = {m.kind: m for m in models}
     pairs = []
-    if "tiny" in by_kind:
-        pairs.append(("tiny", by_kind["tiny"], by_kind["tiny"]))
-    texts = [m for m in models if m.kind == "checkpoint" and "text" in m.modalities]
-    speeches = [m for m in models if m.kind == "checkpoint" and "speech" in m.modalities]
-    pairs += [(f"{t.name}+{s.name}", t, s) for t, s in zip(texts, speeches)]
-    if "tfidf" in by_kind and "mfcc" in by_kind:
-        pairs.append(("baseline:tfidf+mfcc", by_kind["tfidf"], by_kind["mfcc"]))
+    for baseline in (False, True):
+        texts = [m for m in models if m.is_baseline == baseline and "text" in m.modalities]
+        speeches = [m for m in models if m.is_baseline == baseline and "speech" in m.modalities]
+        for t, s in zip(texts, speeches):
+            if baseline:
+                name = f"baseline:{t.fusion_tag}+{s.fusion_tag}"
+            else:
+                name = t.name if t.name == s.name else f"{t.name}+{s.name}"
+            pairs.append((name, t, s))
     return pairs
 
 
@@ -125,7 +127,7 @@ class BenchmarkRunner:
     Example:
         >>> runner = BenchmarkRunner(BenchmarkConfig(tasks=["text"], models=["baseline:tfidf-logreg"],
         ...                                          budgets=[0.1, 1.0], seeds=2, out="out"))  # doctest: +SKIP
-        >>> [spec.key(runner.protocol) for spec in runner.plan()][:1]  # doctest: +SKIP
+        >>> [runner.run_key(spec) for spec in runner.plan()][:1]  # doctest: +SKIP
         ['text|baseline:tfidf-logreg|0.1|0|3f2a...']
     """
 
@@ -162,6 +164,15 @@ class BenchmarkRunner:
         )
         self.stop_after = stop_after
         self._versions: dict[str, str] | None = None
+
+    def run_key(self, spec: RunSpec) -> str:
+        """``spec``'s key: the run, the protocol and the identity of the weights of its model(s)."""
+        from .cache import fingerprint
+
+        names = [spec.text_model, spec.speech_model] if spec.task == "multimodal" else [spec.model]
+        identities = {name: self.model(name).weights_identity() for name in names}
+        identities = {k: v for k, v in identities.items() if v}
+        return spec.key(self.protocol, fingerprint(identities)[:12] if identities else "")
 
     def model(self, name: str) -> ModelSpec:
         if name not in self._models:
@@ -258,7 +269,9 @@ class BenchmarkRunner:
             )
         if spec.task == "cross_modal":
             test = self.splits(cfg.task_config("cross_modal"))["test"]
-            return tasks.run_cross_modal(spec, self.model(spec.model), self.splits(cfg.task_config("text")), test, fitter)
+            return tasks.run_cross_modal(
+                spec, self.model(spec.model), self.splits(cfg.task_config("text")), test, fitter
+            )
         if spec.task == "cross_dataset":
             train = self._source_splits(cfg.cross_dataset["train"])
             test = self._source_splits(cfg.cross_dataset["test"])["test"]
@@ -281,7 +294,7 @@ class BenchmarkRunner:
         outcome = self.outcome(spec)
         metrics, predictions = evaluate_outcome(outcome)
         record = {
-            "run_key": spec.key(self.protocol),
+            "run_key": self.run_key(spec),
             "task": spec.task,
             "model": spec.model,
             "fusion": spec.variant,
@@ -353,7 +366,7 @@ class BenchmarkRunner:
 
         plan = self.plan()
         done = self.store.finished_keys()
-        pending = [s for s in plan if s.key(self.protocol) not in done]
+        pending = [s for s in plan if self.run_key(s) not in done]
         logger.info(
             "%d runs planned, %d already finished, %d to run", len(plan), len(plan) - len(pending), len(pending)
         )
@@ -371,7 +384,7 @@ class BenchmarkRunner:
                 self._run_pending(pending)
         finally:
             torch.set_num_threads(threads)
-        keys = {s.key(self.protocol) for s in plan}
+        keys = {self.run_key(s) for s in plan}
         return [r for r in self.store.load() if r["run_key"] in keys]
 
     def _run_pending(self, pending: list[RunSpec]) -> None:

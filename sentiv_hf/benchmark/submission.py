@@ -75,6 +75,7 @@ def build_submission(records: list[dict], family: str) -> dict:
                         "train_ids_sha256": r["train_ids_sha256"],
                         "predictions": r["predictions"],
                         "claimed_metrics": {k: r["metrics"][k] for k in keys if k in r["metrics"]},
+                        **({"checkpoint": r["checkpoint"]} if r.get("checkpoint") else {}),
                     }
                     for r in recs
                 ],

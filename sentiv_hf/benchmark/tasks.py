@@ -98,24 +98,19 @@ def _plain(value):
 # --- single-source tasks ----------------------------------------------------------------------------------------
 
 
-def _checkpoint_of(fitted: Fitted) -> tuple | None:
-    return (fitted.model, [fitted.processor]) if fitted.model is not None else None
+def _test_outcome(test: Split, logits: np.ndarray, fit: BudgetFit, **extra) -> Outcome:
+    """The outcome of a model fitted on one budget and scored on ``test``."""
+    selection = fit.fitted.selection
+    return Outcome(test.ids, logits, test.labels, test.label_names, fit.train_ids, selection=selection, **extra)
 
 
 def run_supervised(spec, model: ModelSpec, modality: str, splits: dict[str, Split], fitter: BudgetFitter) -> Outcome:
-    """``text`` and ``speech``: budget of the train split → validation selection → test."""
+    """``text`` and ``speech``: budget of the train split → validation selection → test; the trained model is the
+    run's checkpoint."""
     fit = fitter.fit_budget(model, modality, splits, spec.budget, spec.seed)
-    test = splits["test"]
-    return Outcome(
-        test.ids,
-        fit.fitted.predict(test),
-        test.labels,
-        test.label_names,
-        fit.train_ids,
-        selection=fit.fitted.selection,
-        checkpoint=_checkpoint_of(fit.fitted),
-        fits={modality: fit.fitted},
-    )
+    fitted, test = fit.fitted, splits["test"]
+    checkpoint = (fitted.model, [fitted.processor]) if fitted.model is not None else None
+    return _test_outcome(test, fitted.predict(test), fit, checkpoint=checkpoint, fits={modality: fitted})
 
 
 def run_cross_modal(
@@ -125,9 +120,7 @@ def run_cross_modal(
     fit = fitter.fit_budget(model, "text", text_splits, spec.budget, spec.seed, exclude=[test])
     text_probs = probabilities(fit.fitted.predict(test), False)
     aligned = align_probs(text_probs, text_splits["train"].label_names, test.label_names)
-    return Outcome(
-        test.ids, to_logits(aligned, False), test.labels, test.label_names, fit.train_ids, selection=fit.fitted.selection
-    )
+    return _test_outcome(test, to_logits(aligned, False), fit)
 
 
 def run_cross_dataset(
@@ -141,14 +134,7 @@ def run_cross_dataset(
         )
     modality = "speech" if train_splits["train"].has_audio else "text"
     fit = fitter.fit_budget(model, modality, train_splits, spec.budget, spec.seed)
-    return Outcome(
-        test.ids,
-        fit.fitted.predict(test),
-        test.labels,
-        test.label_names,
-        fit.train_ids,
-        selection=fit.fitted.selection,
-    )
+    return _test_outcome(test, fit.fitted.predict(test), fit)
 
 
 # --- multimodal fusion ------------------------------------------------------------------------------------------

@@ -96,6 +96,10 @@ class ModelArguments:
     sampling_rate: int = field(default=16000, metadata={"help": "Audio sampling rate of the model."})
     encoder: str = field(default="hubert", metadata={"help": "tiny speech model: hubert, wav2vec2, wavlm or whisper."})
     pooling: str | None = field(default=None, metadata={"help": "speech: 'mean', 'stats' or 'attentive'."})
+    revision: str | None = field(
+        default=None,
+        metadata={"help": "Hub revision (branch, tag or commit hash) of --model."},
+    )
     freeze: str = field(
         default="feature_encoder",
         metadata={"help": "speech: freeze 'none', the CNN 'feature_encoder', or the whole 'encoder'."},

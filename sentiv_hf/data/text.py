@@ -317,6 +317,8 @@ def _reason_text(by_reason: Mapping[str, int]) -> str:
 def _to_datasets(indices: np.ndarray, texts: np.ndarray, label_ids: np.ndarray, splits: np.ndarray) -> dict:
     import datasets
     import pyarrow as pa
+    import pyarrow.compute as pc
+    from datasets.fingerprint import generate_random_fingerprint
 
     features = datasets.Features(
         {
@@ -328,12 +330,18 @@ def _to_datasets(indices: np.ndarray, texts: np.ndarray, label_ids: np.ndarray, 
     out = {}
     for split in SPLIT_NAMES:
         mask = splits == split
-        ids = [f"text-{i + 1:06d}" for i in indices[mask].tolist()]
+        # "text-000042": built by Arrow in C++, a Python f-string per row costs 0.1-0.3 s on 265k rows.
+        numbers = pc.utf8_lpad(pa.array(indices[mask] + 1).cast(pa.string()), width=6, padding="0")
+        ids = pc.binary_join_element_wise("text-", numbers, "")
         table = pa.table(
-            [pa.array(ids, pa.string()), pa.array(texts[mask], pa.string()), pa.array(label_ids[mask], pa.int64())],
+            [ids, pa.array(texts[mask], pa.string()), pa.array(label_ids[mask], pa.int64())],
             schema=features.arrow_schema,
         )
-        out[split] = datasets.Dataset(table, info=datasets.DatasetInfo(features=features))
+        # A random fingerprint, as datasets gives unhashable data: hashing the table would take longer than
+        # building it, and these in-memory datasets are only written out.
+        out[split] = datasets.Dataset(
+            table, info=datasets.DatasetInfo(features=features), fingerprint=generate_random_fingerprint()
+        )
     return out
 
 

@@ -157,7 +157,8 @@ def metrics_from_logits(
     sigmoid probabilities at ``threshold``.
 
     Example:
-        >>> metrics_from_logits(np.array([[2.0, 0.0], [0.0, 1.0]]), np.array([0, 0]), label_names=["A", "B"])["accuracy"]
+        >>> logits = np.array([[2.0, 0.0], [0.0, 1.0]])
+        >>> metrics_from_logits(logits, np.array([0, 0]), label_names=["A", "B"])["accuracy"]
         0.5
     """
     logits = np.asarray(logits, dtype=np.float64)

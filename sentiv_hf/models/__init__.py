@@ -1,8 +1,8 @@
 """SentiV models: the speech classifier, the speech+text fusion model, their configs, pipelines and tiny builders.
 
 Layer: models, at the bottom next to ``labels``, ``data`` and ``metrics``. It may import ``sentiv_hf.labels``,
-``sentiv_hf.errors``, ``sentiv_hf.registration``, torch, transformers and peft; never ``training``, ``benchmark``
-or ``commands``.
+``sentiv_hf.data`` (audio cropping), ``sentiv_hf.errors``, ``sentiv_hf.registration``, torch, transformers and peft;
+never ``training``, ``benchmark`` or ``commands``.
 
 Importing this package registers the configs with `AutoConfig`, the speech model with
 `AutoModelForAudioClassification` and the fusion model with `AutoModel`; the ``sentiv-emotion`` pipeline is

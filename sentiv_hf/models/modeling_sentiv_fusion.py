@@ -97,7 +97,14 @@ class SentiVFusionModel(SentiVFusionPreTrainedModel):
 
     @classmethod
     def from_text_speech_pretrained(
-        cls, text_path: str, speech_path: str, fusion: str = "uncertainty", **config_kwargs
+        cls,
+        text_path: str,
+        speech_path: str,
+        fusion: str = "uncertainty",
+        *,
+        text_revision: str | None = None,
+        speech_revision: str | None = None,
+        **config_kwargs,
     ) -> SentiVFusionModel:
         """Build a fusion model from a saved text classifier and a saved `SentiVSpeechForAudioClassification`.
 
@@ -105,13 +112,14 @@ class SentiVFusionModel(SentiVFusionPreTrainedModel):
             text_path: folder or Hub id of an ``AutoModelForSequenceClassification`` checkpoint.
             speech_path: folder or Hub id of a SentiV speech checkpoint.
             fusion: ``average``, ``concat_mlp`` or ``uncertainty``.
+            text_revision, speech_revision: Hub revisions (branch, tag or commit hash) of the two checkpoints.
             config_kwargs: other `SentiVFusionConfig` options (``confidence``, temperatures, ``label_merge``).
 
         Example:
             >>> model = SentiVFusionModel.from_text_speech_pretrained("out/text", "out/speech", fusion="average")
         """
-        text_model = AutoModelForSequenceClassification.from_pretrained(text_path)
-        speech_model = SentiVSpeechForAudioClassification.from_pretrained(speech_path)
+        text_model = AutoModelForSequenceClassification.from_pretrained(text_path, revision=text_revision)
+        speech_model = SentiVSpeechForAudioClassification.from_pretrained(speech_path, revision=speech_revision)
         config = SentiVFusionConfig(
             text_config=text_model.config, speech_config=speech_model.config, fusion=fusion, **config_kwargs
         )
@@ -121,11 +129,25 @@ class SentiVFusionModel(SentiVFusionPreTrainedModel):
         return model.eval()
 
     def freeze_submodels(self) -> None:
-        """Freeze the text and speech classifiers so that only the fusion head (``concat_mlp``) trains."""
+        """Freeze the text and speech classifiers so that only the fusion head (``concat_mlp``) trains.
+
+        Frozen sub-models also stay in evaluation mode when the Trainer calls ``model.train()``: with their dropout
+        active, the fusion head would train on logits that inference never produces.
+        """
+        self.submodels_frozen = True
         for module in (self.text_model, self.speech_model):
             if module is not None:
                 for param in module.parameters():
                     param.requires_grad = False
+                module.eval()
+
+    def train(self, mode: bool = True) -> SentiVFusionModel:
+        super().train(mode)
+        if getattr(self, "submodels_frozen", False):
+            for module in (self.text_model, self.speech_model):
+                if module is not None:
+                    module.eval()
+        return self
 
     # ------------------------------------------------------------------------------------------- per modality
     def text_logprobs(self, text_logits: torch.Tensor) -> torch.Tensor:

@@ -13,13 +13,14 @@ after training, the model (frozen encoder + trained head) is a normal checkpoint
 
 Example:
     >>> features = encode(model, "speech", batches)  # doctest: +SKIP
-    >>> model, info = train_frozen_head(model, features[train_idx], y_train, features[val_idx], y_val,
-    ...                                 args=SentiVTrainingArguments(output_dir="out", loss="weighted_ce"))  # doctest: +SKIP
+    >>> args = SentiVTrainingArguments(output_dir="out", loss="weighted_ce", remove_unused_columns=False)
+    >>> trainer, selection = train_frozen_head(
+    ...     model, x_train, y_train, x_val, y_val, args=args, label_names=names
+    ... )  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -142,7 +143,9 @@ class FrozenHead(nn.Module):
     def model(self) -> nn.Module:
         return self._model[0]
 
-    def forward(self, features: torch.Tensor, labels: torch.Tensor | None = None, **_: Any) -> SequenceClassifierOutput:
+    def forward(
+        self, features: torch.Tensor, labels: torch.Tensor | None = None, **_: Any
+    ) -> SequenceClassifierOutput:
         logits = head_logits(self.model, features)
         return SequenceClassifierOutput(logits=logits)
 
@@ -176,41 +179,6 @@ class FeatureCollator:
             else:
                 batch["labels"] = torch.as_tensor(labels, dtype=torch.long)
         return batch
-
-
-class KeepBestHead(TrainerCallback):
-    """Keeps the head state of the best validation epoch in memory and stops after ``patience`` epochs without a
-    better score (no checkpoint files: the head is restored from memory when training ends).
-
-    Args:
-        head: the `FrozenHead` being trained.
-        metric: the validation metric, e.g. ``"macro_f1"`` (read as ``eval_<metric>``).
-        patience: epochs without improvement before stopping; ``None`` trains every epoch.
-    """
-
-    def __init__(self, head: nn.Module, metric: str, patience: int | None) -> None:
-        self.head = head
-        self.metric = f"eval_{metric}"
-        self.patience = patience
-        self.best_score = -np.inf
-        self.best_epoch = -1
-        self.best_state: dict | None = None
-        self._epoch = -1
-
-    def on_evaluate(self, args, state, control, metrics=None, **kwargs):
-        self._epoch += 1
-        score = float((metrics or {}).get(self.metric, -np.inf))
-        if score > self.best_score + 1e-9:
-            self.best_score, self.best_epoch = score, self._epoch
-            self.best_state = copy.deepcopy(self.head.state_dict())
-        elif self.patience is not None and self._epoch - self.best_epoch >= self.patience:
-            control.should_training_stop = True
-        return control
-
-    def on_train_end(self, args, state, control, **kwargs):
-        if self.best_state is not None:
-            self.head.load_state_dict(self.best_state)
-        return control
 
 
 def train_frozen_head(
@@ -249,6 +217,7 @@ def train_frozen_head(
 
     from sentiv_hf.metrics import make_compute_metrics
 
+    from .callbacks import KeepBestState
     from .trainer import SentiVTrainer
 
     head = FrozenHead(model)
@@ -261,9 +230,11 @@ def train_frozen_head(
         values = labels.astype(np.int64).tolist()
         if multi_label:  # the Trainer's label readers expect lists of positive ids for multi-label rows
             values = [np.flatnonzero(row).tolist() for row in labels]
-        return datasets.Dataset.from_dict({"part": [part] * len(labels), "row": list(range(len(labels))), "label": values})
+        return datasets.Dataset.from_dict(
+            {"part": [part] * len(labels), "row": list(range(len(labels))), "label": values}
+        )
 
-    keep = KeepBestHead(head, metric, patience)
+    keep = KeepBestState(head, metric, patience)
     collator = FeatureCollator([x_train, x_val], num_labels=len(label_names) if multi_label else None)
     trainer = SentiVTrainer(
         model=head,

@@ -15,7 +15,7 @@ from sentiv_hf.errors import UserError
 from .preprocessing import segmenter_or_none
 
 
-def load_model_config(path: str):
+def load_model_config(path: str, revision: str | None = None):
     """Load a checkpoint's config with `AutoConfig` (SentiV configs included).
 
     Raises `UserError` for a local path that does not exist, or a config that cannot be loaded.
@@ -31,7 +31,7 @@ def load_model_config(path: str):
     if not Path(path).exists() and (path.startswith((".", "/", "~")) or path.count("/") > 1):
         raise UserError(f"Checkpoint not found: {path}")
     try:
-        return AutoConfig.from_pretrained(path)
+        return AutoConfig.from_pretrained(path, revision=revision)
     except (OSError, ValueError) as error:
         if not Path(path).exists():
             raise UserError(
@@ -92,9 +92,7 @@ def build_text_model(
     return model, tokenizer
 
 
-def build_speech_model(
-    model_args, label_names: list[str], multi_label: bool, seed: int, revision: str | None = None
-):
+def build_speech_model(model_args, label_names: list[str], multi_label: bool, seed: int, revision: str | None = None):
     """Return ``(model, feature_extractor)`` for a speech run.
 
     Args:
@@ -103,7 +101,7 @@ def build_speech_model(
         multi_label: True for a multi-label head.
         seed: the seed of the tiny model's initialisation.
         revision: the Hub revision (branch, tag or commit hash) of ``model_args.model``, for the config, the
-            weights (the encoder's too) and the feature extractor.
+            weights (the encoder's too) and the feature extractor; defaults to ``model_args.revision`` if it has one.
 
     ``model`` is ``"tiny"``, a ``sentiv-speech`` checkpoint (its head is resized to the labels) or a bare encoder
     (HuBERT, wav2vec 2.0, WavLM, Whisper) that gets a new head.
@@ -127,6 +125,8 @@ def build_speech_model(
 
         model = tiny_speech_model(len(label_names), encoder=model_args.encoder, seed=seed, **extra)
         return model, tiny_speech_feature_extractor(model_args.encoder)
+    if revision is None:
+        revision = getattr(model_args, "revision", None)
     config = AutoConfig.from_pretrained(model_args.model, revision=revision)
     if config.model_type == "sentiv-speech":
         model = SentiVSpeechForAudioClassification.from_pretrained(
@@ -209,7 +209,7 @@ def build_fusion_model(splits, label_names, model_args, data_args, training_args
         tiny_text, tiny_speech = save_tiny_base_models(splits, label_names, model_args, data_args, training_args)
         text_path, speech_path = text_path or tiny_text, speech_path or tiny_speech
     elif model_args.model != "tiny" and text_path is None and speech_path is None:
-        config = load_model_config(model_args.model)
+        config = load_model_config(model_args.model, getattr(model_args, "revision", None))
         if config.model_type != "sentiv-fusion":
             raise UserError(
                 f"sentiv train fusion --model {model_args.model} needs a sentiv-fusion checkpoint (it is a "

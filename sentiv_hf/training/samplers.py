@@ -13,11 +13,12 @@ world is no longer the one asked for. accelerate only repairs this for ``RandomS
 ``SeedableRandomSampler``), not for weighted samplers. A resumed run would also draw different samples than the
 uninterrupted one.
 
-The samplers here seed a fresh ``torch.Generator`` with ``epoch_seed(seed, epoch)`` on every ``__iter__``: identical on
-every rank, different from epoch to epoch, and never the same for two (seed, epoch) pairs (``seed + epoch`` would make
-seed s at epoch e + 1 redraw seed s + 1's epoch e, so runs over neighbouring seeds would share samples). The epoch is set through ``set_epoch``, which accelerate's ``DataLoaderShard``
-calls on ``batch_sampler.batch_sampler.sampler`` (i.e. on this sampler behind ``BatchSamplerShard``) at the start of
-every pass, and which ``Trainer`` drives with the epoch number. After a complete pass the epoch also advances by
+The samplers here seed a fresh ``torch.Generator`` with ``epoch_seed(seed, epoch)`` on every ``__iter__``: identical
+on every rank, different from epoch to epoch, and never the same for two (seed, epoch) pairs (``seed + epoch`` would
+make seed s at epoch e + 1 redraw seed s + 1's epoch e, so runs over neighbouring seeds would share samples). The
+epoch is set through ``set_epoch``, which accelerate's ``DataLoaderShard`` calls on
+``batch_sampler.batch_sampler.sampler`` (i.e. on this sampler behind ``BatchSamplerShard``) at the start of every
+pass, and which ``Trainer`` drives with the epoch number. After a complete pass the epoch also advances by
 one, so a plain ``DataLoader`` loop draws a new sample per epoch too. They deliberately have no ``generator``
 attribute: accelerate would otherwise synchronise or re-seed it behind our back.
 
@@ -173,8 +174,8 @@ class EpochSeededWeightedSampler(_EpochSeededSampler):
     """Weighted random sampler that draws the same sample on every DDP rank (see the module docstring).
 
     Each epoch draws ``num_samples`` indices with probability proportional to ``weights``, using a generator seeded
-    with ``epoch_seed(seed, epoch)``. Hand it to ``Trainer`` by overriding ``_get_train_sampler``; accelerate then gives each
-    rank a disjoint slice of the batches.
+    with ``epoch_seed(seed, epoch)``. Hand it to ``Trainer`` by overriding ``_get_train_sampler``; accelerate then
+    gives each rank a disjoint slice of the batches.
 
     Args:
         weights: ``(N,)`` non-negative per-example weights (e.g. from ``sample_weights``); need not sum to 1.
@@ -225,8 +226,8 @@ class EpochSeededWeightedSampler(_EpochSeededSampler):
 class EpochSeededOversampler(_EpochSeededSampler):
     """Random oversampling of minority classes to the majority count, redrawn each epoch, the same on every rank.
 
-    Each epoch yields ``oversample_indices`` drawn from ``epoch_seed(seed, epoch)``: every example once plus random repeats of
-    minority-class examples, shuffled. The epoch length is ``num_classes * majority_count``.
+    Each epoch yields ``oversample_indices`` drawn from ``epoch_seed(seed, epoch)``: every example once plus random
+    repeats of minority-class examples, shuffled. The epoch length is ``num_classes * majority_count``.
 
     Args:
         labels: ``(N,)`` single-label class ids of the training set.

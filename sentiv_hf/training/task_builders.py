@@ -49,6 +49,7 @@ def build_text(splits, label_names, model_args, data_args, training_args) -> dic
         segmenter=segmenter,
         max_length=model_args.max_length,
         seed=training_args.seed,
+        revision=getattr(model_args, "revision", None),
     )
     tokenize = text_preprocessor(tokenizer, segmenter, model_args.max_length, data_args.text_column)
     prepared = {}

@@ -6,10 +6,10 @@ import pytest
 from sentiv_hf.benchmark import BenchmarkConfig, BenchmarkRunner, validate_submission, write_submissions
 from sentiv_hf.benchmark.baselines import build_tfidf_logreg, fit_select_c, mfcc_statistics, predict_scores
 from sentiv_hf.benchmark.kinds import parse_model
-from sentiv_hf.benchmark.learners import fit_baseline
+from sentiv_hf.benchmark.learners import FitRequest, fit_baseline
 from sentiv_hf.benchmark.report import markdown_tables
-from sentiv_hf.data.loading import load_task_splits
 from sentiv_hf.benchmark.tasks import hotline_folds
+from sentiv_hf.data.loading import load_task_splits
 
 from .fixtures import SR, _tone, run_benchmark
 
@@ -76,17 +76,11 @@ def test_hotline_tasks_run_grouped_cv_with_weighted_f1_headline(hotline_run, cor
 
 def test_tfidf_baseline_learns_the_fixture_texts(corpus):
     splits = load_task_splits(str(corpus), "text")
-    fitted = fit_baseline(
-        parse_model("baseline:tfidf-logreg"),
-        splits["train"].texts,
-        splits["train"].labels,
-        splits["validation"].texts,
-        splits["validation"].labels,
-        lambda split: split.texts,
-        label_names=splits["train"].label_names,
-        seed=0,
-        metric="macro_f1",
+    train, val = splits["train"], splits["validation"]
+    request = FitRequest(
+        parse_model("baseline:tfidf-logreg"), "text", train, np.arange(len(train)), val, np.arange(len(val)), seed=0
     )
+    fitted = fit_baseline(request, lambda split: split.texts)
     logits = fitted.predict(splits["test"])
     assert logits.shape == (21, 7) and fitted.selection["C"] in (0.3, 3.0, 30.0)
     assert (logits.argmax(-1) == splits["test"].labels).mean() >= 0.9

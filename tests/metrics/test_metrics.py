@@ -156,3 +156,12 @@ def test_evaluate_load_by_path_in_fresh_offline_process(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "0.6667 0.6666666666666666 [[1, 1], [0, 1]]"
     assert any(Path(tmp_path / "modules").rglob("sentiv_emotion.py"))
+
+
+def test_metric_functions_do_not_import_evaluate(tmp_path):
+    # `evaluate` imports transformers' pipelines (seconds); the package's metric functions must not pay for it.
+    code = "import sys, sentiv_hf.metrics as m\nprint(m.softmax([[0.0, 0.0]]).tolist(), 'evaluate' in sys.modules)\n"
+    env = dict(os.environ, HF_HUB_OFFLINE="1")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[[0.5, 0.5]] False"

@@ -145,6 +145,14 @@ def test_fusion_with_submodels(tokenizer, text_model):
     model.freeze_submodels()
     assert not any(p.requires_grad for p in model.text_model.parameters())
     assert not any(p.requires_grad for p in model.speech_model.parameters())
+    # the Trainer calls model.train() every step: frozen sub-models keep their dropout off, the head trains
+    model.train()
+    assert model.training and model.strategy.training
+    assert not model.text_model.training and not model.speech_model.training
+    assert not any(m.training for m in model.speech_model.modules())
+    with torch.no_grad():
+        again = model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"], input_values=wave)
+    torch.testing.assert_close(again.logits, out.logits)  # no dropout reaches the sub-models' logits
 
 
 def test_modality_logits_are_the_raw_sub_model_logits(tokenizer, text_model):

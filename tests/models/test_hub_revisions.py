@@ -1,5 +1,5 @@
-"""A pinned revision reaches every ``from_pretrained``: the encoder inside `from_encoder_pretrained`, the speech and text
-builders of ``sentiv train``, their feature extractor and tokenizer (issue 8).
+"""A pinned revision reaches every ``from_pretrained`` (issue 8): the encoder inside `from_encoder_pretrained`, the
+speech and text builders of ``sentiv train``, their feature extractor and tokenizer.
 
 Offline: a Hub-shaped cache (``models--org--name/{refs/main, snapshots/<commit>/}``) holds two snapshots of the same
 repo with different weights; ``main`` points to one, the other is only reachable by its commit hash.
@@ -89,6 +89,11 @@ def test_build_speech_model_pins_encoder_and_feature_extractor(speech_repo):
     model, extractor = build_speech_model(model_args, list(SPEECH_LABELS), False, seed=0)
     assert_encoder_is(model, MAIN)
     assert extractor.padding_value == 0.0
+    # The revision can also come with the model arguments (as the benchmark's model kinds pass it).
+    pinned_args = SimpleNamespace(model=speech_repo, encoder="hubert", pooling=None, revision=PINNED)
+    model, extractor = build_speech_model(pinned_args, list(SPEECH_LABELS), False, seed=0)
+    assert_encoder_is(model, PINNED)
+    assert extractor.padding_value == 0.5
 
 
 def test_build_speech_model_pins_a_sentiv_speech_checkpoint(hub_cache):

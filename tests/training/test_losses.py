@@ -98,7 +98,9 @@ def test_normalizer_is_what_the_mean_divides_by():
         torch.testing.assert_close(sum(loss(x, t, reduction="sum") for x, t in halves) / total, loss(logits, targets))
     bce = MultiLabelBCELoss(pos_weight=[1.0, 3.0, 2.0])
     multi_hot = (torch.rand(12, 3) > 0.5).long()
-    torch.testing.assert_close(bce(logits, multi_hot, reduction="sum") / bce.normalizer(multi_hot), bce(logits, multi_hot))
+    torch.testing.assert_close(
+        bce(logits, multi_hot, reduction="sum") / bce.normalizer(multi_hot), bce(logits, multi_hot)
+    )
 
 
 def test_weighted_ce_matches_torch():

@@ -13,7 +13,7 @@ Example:
 
 from __future__ import annotations
 
-from .base import ModelSpec
+from .base import ModelSpec, Preprocessing
 
 KINDS: dict[str, type[ModelSpec]] = {}
 
@@ -37,15 +37,20 @@ def parse_model(spec: str, revisions: dict[str, str] | None = None) -> ModelSpec
     revisions = revisions or {}
     if spec.startswith("baseline:") and not any(cls.parse(spec, revisions) for cls in KINDS.values()):
         raise ValueError(f"Unknown baseline {spec!r}; choose baseline:tfidf-logreg or baseline:mfcc-logreg.")
-    for cls in KINDS.values():
+    # Catch-all kinds (any checkpoint id) are asked last, whatever the import order (ruff's isort reorders it).
+    for cls in sorted(KINDS.values(), key=lambda kind: kind.catch_all):
         parsed = cls.parse(spec, revisions)
         if parsed is not None:
             return parsed
     raise ValueError(f"No model kind accepts {spec!r}; known kinds: {sorted(KINDS)}.")
 
 
-# Registration order is parse order: the catch-all checkpoint kind comes last.
-from . import mfcc, tfidf, tiny  # noqa: E402,F401
-from . import checkpoint  # noqa: E402,F401
+# Registration order is parse order, except that catch-all kinds (``ModelSpec.catch_all``) are asked last.
+from . import (  # noqa: E402,F401
+    checkpoint,  # noqa: E402,F401
+    mfcc,
+    tfidf,
+    tiny,
+)
 
-__all__ = ["KINDS", "ModelSpec", "parse_model", "register_kind"]
+__all__ = ["KINDS", "ModelSpec", "Preprocessing", "parse_model", "register_kind"]

@@ -12,6 +12,22 @@ from typing import Any, ClassVar
 
 
 @dataclass(frozen=True)
+class Preprocessing:
+    """How raw examples become model inputs; a built model records it in its config, so ``sentiv evaluate`` and the
+    pipelines preprocess exactly as the benchmark did.
+
+    Attributes:
+        word_segmenter: ``pyvi`` (PhoBERT) or ``None``.
+        text_max_length: tokenizer truncation, in tokens.
+        max_seconds: audio window (centre crop in evaluation), in seconds.
+    """
+
+    word_segmenter: str | None = None
+    text_max_length: int = 128
+    max_seconds: float = 8.0
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """A parsed ``models:`` entry.
 
@@ -31,6 +47,12 @@ class ModelSpec:
     kind: ClassVar[str] = ""
     #: scikit-learn baselines have no encoder, no Trainer run and no checkpoint.
     is_baseline: ClassVar[bool] = False
+    #: encoders big enough to get every torch thread (the small ones run faster on one: see `features.py`).
+    large_encoder: ClassVar[bool] = False
+    #: the short name of a baseline in fused pairs (``baseline:tfidf+mfcc``).
+    fusion_tag: ClassVar[str | None] = None
+    #: accepts any entry the other kinds do not (checkpoint ids): `parse_model` asks it last.
+    catch_all: ClassVar[bool] = False
 
     @classmethod
     def parse(cls, spec: str, revisions: dict[str, str]) -> ModelSpec | None:
@@ -44,16 +66,45 @@ class ModelSpec:
         label_names: list[str],
         *,
         seed: int,
+        preprocessing: Preprocessing = Preprocessing(),
         multi_label: bool = False,
         train_texts: list[str] | None = None,
-        word_segmenter: str | None = None,
-        max_length: int = 128,
-        max_seconds: float = 8.0,
     ) -> tuple[Any, Any]:
         """``(model, processor)`` for ``modality``: a sequence classifier and its tokenizer, or a
-        `SentiVSpeechForAudioClassification` and its feature extractor, with the preprocessing recorded in the config
-        so that ``sentiv evaluate`` and the pipelines preprocess exactly as the benchmark did."""
+        `SentiVSpeechForAudioClassification` and its feature extractor, with ``preprocessing`` recorded in the config.
+
+        Args:
+            seed: seeds the new head (and a code-built encoder).
+            multi_label: a multi-label speech head.
+            train_texts: the texts a locally trained tokenizer learns from (``tiny``).
+        """
         raise NotImplementedError(f"{self.name} has no neural model to build.")
+
+    def feature_preprocessing(self, provider, modality: str, base) -> dict[str, Any]:
+        """The preprocessing part of a feature-cache key: what turns a raw example into the encoder's input."""
+        if modality == "speech":
+            return {"max_seconds": provider.max_seconds, "crop": "centre", "sampling_rate": 16000}
+        from ..features import tokenizer_fingerprint
+
+        return {
+            "max_length": provider.text_max_length,
+            "segmenter": provider.word_segmenter,
+            "tokenizer": tokenizer_fingerprint(base[1]),
+        }
+
+    def extract(self, provider, modality: str, data, base):
+        """Cache rows for ``data`` (a list of texts, or a `datasets.Dataset` with ``audio``): what the head reads."""
+        if modality == "text":
+            return provider.encode_texts(self, base, data)
+        return provider.encode_audio(self, base, data)
+
+    def baseline_inputs(self, split, features):
+        """What a baseline reads for ``split`` (``features(split)`` is the feature cache)."""
+        raise NotImplementedError(f"{self.name} is not a baseline.")
+
+    def weights_identity(self) -> dict[str, Any] | None:
+        """What a run's key records about the weights it starts from (`provenance`; ``None`` for baselines)."""
+        return None if self.is_baseline else self.provenance(sorted(self.modalities)[0])
 
     def provenance(self, modality: str) -> dict[str, Any]:
         """What identifies the encoder's weights in a feature-cache key (a resolved commit hash, a hash of the weight
@@ -61,4 +112,4 @@ class ModelSpec:
         raise NotImplementedError(f"{self.name} has no encoder.")
 
 
-__all__ = ["ModelSpec"]
+__all__ = ["ModelSpec", "Preprocessing"]

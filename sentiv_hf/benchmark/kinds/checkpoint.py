@@ -17,7 +17,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from . import register_kind
-from .base import ModelSpec
+from .base import ModelSpec, Preprocessing
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +28,8 @@ WEIGHT_PATTERNS = ("*.safetensors", "*.bin", "config.json")
 @dataclass(frozen=True)
 class CheckpointModel(ModelSpec):
     kind = "checkpoint"
+    large_encoder = True
+    catch_all = True
 
     @classmethod
     def parse(cls, spec: str, revisions: dict[str, str]) -> ModelSpec | None:
@@ -45,11 +47,9 @@ class CheckpointModel(ModelSpec):
         label_names: list[str],
         *,
         seed: int,
+        preprocessing: Preprocessing = Preprocessing(),
         multi_label: bool = False,
         train_texts: list[str] | None = None,
-        word_segmenter: str | None = None,
-        max_length: int = 128,
-        max_seconds: float = 8.0,
     ) -> tuple[Any, Any]:
         import torch
 
@@ -63,14 +63,14 @@ class CheckpointModel(ModelSpec):
                 label_names,
                 train_split=None,
                 text_column="text",
-                segmenter=word_segmenter,
-                max_length=max_length,
+                segmenter=preprocessing.word_segmenter,
+                max_length=preprocessing.text_max_length,
                 seed=seed,
                 revision=revision,
             )
         args = SimpleNamespace(model=self.model_id, encoder="hubert", pooling=None, revision=revision)
         model, extractor = build_speech_model(args, label_names, multi_label, seed)
-        model.config.max_duration_s = float(max_seconds)
+        model.config.max_duration_s = float(preprocessing.max_seconds)
         return model, extractor
 
     def pinned_revision(self) -> str | None:
@@ -101,10 +101,16 @@ def resolve_commit(model_id: str, revision: str | None) -> str:
 
 def hash_weight_files(folder: str | Path) -> str:
     """sha256 over the names and bytes of a local checkpoint's weight files and config (retraining in place changes
-    it, so features cached for the old weights are never reused)."""
-    digest = hashlib.sha256()
+    it, so features cached for the old weights are never reused). Hashed once per (file, size, mtime)."""
     paths = sorted({p for pattern in WEIGHT_PATTERNS for p in Path(folder).glob(pattern)})
-    for path in paths:
+    return _hash_files(tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in paths))
+
+
+@cache
+def _hash_files(signature: tuple[tuple[str, int, int], ...]) -> str:
+    digest = hashlib.sha256()
+    for name, _, _ in signature:
+        path = Path(name)
         digest.update(path.name.encode())
         with open(path, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):

@@ -14,6 +14,7 @@ from .base import ModelSpec
 class MfccBaseline(ModelSpec):
     kind = "mfcc"
     is_baseline = True
+    fusion_tag = "mfcc"
 
     @classmethod
     def parse(cls, spec: str, revisions: dict[str, str]) -> ModelSpec | None:
@@ -23,6 +24,15 @@ class MfccBaseline(ModelSpec):
         from ..baselines import build_mfcc_logreg
 
         return build_mfcc_logreg
+
+    def baseline_inputs(self, split, features):
+        return features(split)
+
+    def feature_preprocessing(self, provider, modality: str, base) -> dict[str, Any]:
+        return {}
+
+    def extract(self, provider, modality: str, data, base):
+        return provider.mfcc(self, data)
 
     def provenance(self, modality: str) -> dict[str, Any]:
         return {"mfcc": "20+d+dd mean/std, 16 kHz, full clip", "version": 1}

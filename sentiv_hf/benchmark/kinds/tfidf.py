@@ -13,10 +13,14 @@ from .base import ModelSpec
 class TfidfBaseline(ModelSpec):
     kind = "tfidf"
     is_baseline = True
+    fusion_tag = "tfidf"
 
     @classmethod
     def parse(cls, spec: str, revisions: dict[str, str]) -> ModelSpec | None:
         return cls(spec, frozenset({"text"})) if spec == "baseline:tfidf-logreg" else None
+
+    def baseline_inputs(self, split, features):
+        return split.texts  # the vectoriser is fitted on each budget's texts: nothing is cached
 
     def pipeline_builder(self):
         from ..baselines import build_tfidf_logreg

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from . import register_kind
-from .base import ModelSpec
+from .base import ModelSpec, Preprocessing
 
 
 @register_kind
@@ -26,11 +26,9 @@ class TinyModel(ModelSpec):
         label_names: list[str],
         *,
         seed: int,
+        preprocessing: Preprocessing = Preprocessing(),
         multi_label: bool = False,
         train_texts: list[str] | None = None,
-        word_segmenter: str | None = None,
-        max_length: int = 128,
-        max_seconds: float = 8.0,
     ) -> tuple[Any, Any]:
         from sentiv_hf.training.model_factory import build_speech_model, build_text_model
 
@@ -42,13 +40,13 @@ class TinyModel(ModelSpec):
                 label_names,
                 train_split={"text": list(train_texts)},
                 text_column="text",
-                segmenter=word_segmenter,
-                max_length=max_length,
+                segmenter=preprocessing.word_segmenter,
+                max_length=preprocessing.text_max_length,
                 seed=seed,
             )
         args = SimpleNamespace(model="tiny", encoder="hubert", pooling=None, revision=None)
         model, extractor = build_speech_model(args, label_names, multi_label, seed)
-        model.config.max_duration_s = float(max_seconds)
+        model.config.max_duration_s = float(preprocessing.max_seconds)
         return model, extractor
 
     def provenance(self, modality: str) -> dict[str, Any]:

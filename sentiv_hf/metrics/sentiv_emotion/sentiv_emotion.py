@@ -27,10 +27,9 @@ every column, as in scikit-learn.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
-import datasets
-import evaluate
 import numpy as np
 from sklearn.metrics import (
     accuracy_score,
@@ -220,72 +219,79 @@ def multilabel_metrics(
     return result
 
 
-@evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
-class SentivEmotion(evaluate.Metric):
-    """`evaluate` metric for SentiV emotion recognition (single-label ``"default"`` or ``"multilabel"`` config).
+# `evaluate.load` imports this file after `evaluate` itself, and finds the class below. The package imports the file
+# for the metric functions above only (`sentiv_hf.metrics`), and importing `evaluate` costs seconds (it imports
+# transformers' pipelines), so the `evaluate` class is defined only when `evaluate` is already loaded.
+if "evaluate" in sys.modules:
+    import datasets
+    import evaluate
 
-    Extra ``evaluate.load`` keywords: ``label_names`` (list of class names), ``threshold`` (multilabel, 0.5) and
-    ``n_bins`` (ECE, 15). The same names can be passed to ``compute`` to override them for one call.
-    """
+    @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
+    class SentivEmotion(evaluate.Metric):
+        """`evaluate` metric for SentiV emotion recognition (single-label ``"default"`` or ``"multilabel"`` config).
 
-    def __init__(
-        self,
-        *args,
-        label_names: Sequence[str] | None = None,
-        threshold: float = 0.5,
-        n_bins: int = 15,
-        **kwargs,
-    ) -> None:
-        self.label_names = list(label_names) if label_names is not None else None
-        self.threshold = float(threshold)
-        self.n_bins = int(n_bins)
-        super().__init__(*args, **kwargs)
+        Extra ``evaluate.load`` keywords: ``label_names`` (list of class names), ``threshold`` (multilabel, 0.5) and
+        ``n_bins`` (ECE, 15). The same names can be passed to ``compute`` to override them for one call.
+        """
 
-    def _info(self) -> evaluate.MetricInfo:
-        if self.config_name not in CONFIG_NAMES:
-            raise ValueError(
-                f"Unknown sentiv_emotion config {self.config_name!r}; expected one of {', '.join(CONFIG_NAMES)}."
+        def __init__(
+            self,
+            *args,
+            label_names: Sequence[str] | None = None,
+            threshold: float = 0.5,
+            n_bins: int = 15,
+            **kwargs,
+        ) -> None:
+            self.label_names = list(label_names) if label_names is not None else None
+            self.threshold = float(threshold)
+            self.n_bins = int(n_bins)
+            super().__init__(*args, **kwargs)
+
+        def _info(self) -> evaluate.MetricInfo:
+            if self.config_name not in CONFIG_NAMES:
+                raise ValueError(
+                    f"Unknown sentiv_emotion config {self.config_name!r}; expected one of {', '.join(CONFIG_NAMES)}."
+                )
+            if self.config_name == "multilabel":
+                features = datasets.Features(
+                    {
+                        "predictions": datasets.Sequence(datasets.Value("float32")),
+                        "references": datasets.Sequence(datasets.Value("int32")),
+                    }
+                )
+            else:
+                features = datasets.Features(
+                    {"predictions": datasets.Value("int64"), "references": datasets.Value("int64")}
+                )
+            return evaluate.MetricInfo(
+                description=_DESCRIPTION,
+                citation=_CITATION,
+                inputs_description=_KWARGS_DESCRIPTION,
+                features=features,
+                reference_urls=["https://scikit-learn.org/stable/modules/model_evaluation.html"],
             )
-        if self.config_name == "multilabel":
-            features = datasets.Features(
-                {
-                    "predictions": datasets.Sequence(datasets.Value("float32")),
-                    "references": datasets.Sequence(datasets.Value("int32")),
-                }
-            )
-        else:
-            features = datasets.Features(
-                {"predictions": datasets.Value("int64"), "references": datasets.Value("int64")}
-            )
-        return evaluate.MetricInfo(
-            description=_DESCRIPTION,
-            citation=_CITATION,
-            inputs_description=_KWARGS_DESCRIPTION,
-            features=features,
-            reference_urls=["https://scikit-learn.org/stable/modules/model_evaluation.html"],
-        )
 
-    def _compute(
-        self,
-        predictions,
-        references,
-        label_names: Sequence[str] | None = None,
-        probabilities=None,
-        n_bins: int | None = None,
-        threshold: float | None = None,
-    ) -> dict:
-        names = label_names if label_names is not None else self.label_names
-        if self.config_name == "multilabel":
-            return multilabel_metrics(
+        def _compute(
+            self,
+            predictions,
+            references,
+            label_names: Sequence[str] | None = None,
+            probabilities=None,
+            n_bins: int | None = None,
+            threshold: float | None = None,
+        ) -> dict:
+            names = label_names if label_names is not None else self.label_names
+            if self.config_name == "multilabel":
+                return multilabel_metrics(
+                    predictions,
+                    references,
+                    label_names=names,
+                    threshold=self.threshold if threshold is None else threshold,
+                )
+            return classification_metrics(
                 predictions,
                 references,
                 label_names=names,
-                threshold=self.threshold if threshold is None else threshold,
+                probabilities=probabilities,
+                n_bins=self.n_bins if n_bins is None else n_bins,
             )
-        return classification_metrics(
-            predictions,
-            references,
-            label_names=names,
-            probabilities=probabilities,
-            n_bins=self.n_bins if n_bins is None else n_bins,
-        )
