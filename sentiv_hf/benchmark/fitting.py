@@ -9,6 +9,7 @@ and speech models of the same budget and seed.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,8 @@ from .learners import FitRequest, Fitted, TrainSettings, fit_baseline, fit_finet
 logger = logging.getLogger(__name__)
 #: seed of the base model whose (random-init or pretrained) encoder every run of a kind shares.
 BASE_SEED = 0
+#: fits kept for reuse (a multimodal run needs the text and the speech fit of its budget and seed).
+MEMOISED_FITS = 4
 
 
 @dataclass
@@ -50,7 +53,9 @@ class BudgetFitter:
         self.settings = settings
         self.provider = provider
         self._bases: dict[tuple, tuple[Any, Any]] = {}
-        self._fits: dict[tuple, BudgetFit] = {}
+        # The last few fits only: each may hold a whole fine-tuned model. The plan runs the fusion strategies of one
+        # (budget, seed) back to back, so they find their text and speech models here.
+        self._fits: OrderedDict[tuple, BudgetFit] = OrderedDict()
 
     def finetunes(self, model: ModelSpec) -> bool:
         """Whether ``model`` trains end to end (``finetune``/``lora``) rather than as a head on cached features."""
@@ -141,6 +146,7 @@ class BudgetFitter:
         train, val = splits["train"], splits["validation"]
         key = (id(train), modality, model.name, budget, seed, hash(frozenset(banned)), hash(frozenset(val_banned)))
         if key in self._fits:
+            self._fits.move_to_end(key)
             return self._fits[key]
         pool = np.arange(len(train))
         val_idx = np.arange(len(val))
@@ -171,6 +177,8 @@ class BudgetFitter:
             fitted.selection["excluded_overlap"] = excluded
         fit = BudgetFit(fitted, [train.ids[i] for i in idx], excluded)
         self._fits[key] = fit
+        while len(self._fits) > MEMOISED_FITS:
+            self._fits.popitem(last=False)
         return fit
 
 

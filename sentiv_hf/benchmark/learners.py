@@ -14,7 +14,6 @@ with `sentiv_hf.metrics.metrics_from_logits`, the function the reports use too. 
 
 from __future__ import annotations
 
-import copy
 import logging
 import tempfile
 from collections.abc import Callable
@@ -162,10 +161,10 @@ def fit_frozen(
     """
     import shutil
 
-    from sentiv_hf.training.frozen import predict_head, reset_head, train_frozen_head
+    from sentiv_hf.training.frozen import copy_sharing_encoder, predict_head, reset_head, train_frozen_head
 
     r = request
-    model = copy.deepcopy(base[0])
+    model = copy_sharing_encoder(base[0])
     reset_head(model, r.seed)
     args = r.training_arguments(settings, per_device_eval_batch_size=PREDICT_BATCH, remove_unused_columns=False)
     trainer, selection = train_frozen_head(

@@ -237,16 +237,20 @@ class BenchmarkRunner:
         return [RunSpec(task, m.name, 0.0, 0) for m in models if modality in m.modalities]
 
     def plan(self) -> list[RunSpec]:
-        """Every run of the config, in order (task, model, budget, seed)."""
+        """Every run of the config, in order (task, model, budget, seed; the fusion strategies of one model pair,
+        budget and seed run one after the other, so they share the text and speech models just fitted)."""
         runs = []
         for task in self.config.tasks:
             rows = self._task_models(task)
             if not rows:
                 logger.warning("No model in %s applies to task %r; skipping it.", self.config.models, task)
-            for row in rows:
+            pairs = list(dict.fromkeys((row.text_model, row.speech_model) for row in rows))
+            for pair in pairs:
                 for budget in self.config.budgets:
                     for seed in self.config.seeds:
-                        runs.append(dataclasses.replace(row, budget=budget, seed=seed))
+                        for row in rows:
+                            if (row.text_model, row.speech_model) == pair:
+                                runs.append(dataclasses.replace(row, budget=budget, seed=seed))
         return runs
 
     # --- execution ----------------------------------------------------------------------------------------------

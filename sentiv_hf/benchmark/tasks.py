@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from sentiv_hf.data.loading import Split
 from .fitting import BudgetFit, BudgetFitter
 from .kinds import ModelSpec
 from .learners import Fitted, to_logits
+
+if TYPE_CHECKING:
+    from .runner import RunSpec
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +108,9 @@ def _test_outcome(test: Split, logits: np.ndarray, fit: BudgetFit, **extra) -> O
     return Outcome(test.ids, logits, test.labels, test.label_names, fit.train_ids, selection=selection, **extra)
 
 
-def run_supervised(spec, model: ModelSpec, modality: str, splits: dict[str, Split], fitter: BudgetFitter) -> Outcome:
+def run_supervised(
+    spec: RunSpec, model: ModelSpec, modality: str, splits: dict[str, Split], fitter: BudgetFitter
+) -> Outcome:
     """``text`` and ``speech``: budget of the train split → validation selection → test; the trained model is the
     run's checkpoint."""
     fit = fitter.fit_budget(model, modality, splits, spec.budget, spec.seed)
@@ -114,7 +120,7 @@ def run_supervised(spec, model: ModelSpec, modality: str, splits: dict[str, Spli
 
 
 def run_cross_modal(
-    spec, model: ModelSpec, text_splits: dict[str, Split], test: Split, fitter: BudgetFitter
+    spec: RunSpec, model: ModelSpec, text_splits: dict[str, Split], test: Split, fitter: BudgetFitter
 ) -> Outcome:
     """The text model of task A on the transcripts of the multimodal test set, mapped onto the speech labels."""
     fit = fitter.fit_budget(model, "text", text_splits, spec.budget, spec.seed, exclude=[test])
@@ -124,7 +130,7 @@ def run_cross_modal(
 
 
 def run_cross_dataset(
-    spec, model: ModelSpec, train_splits: dict[str, Split], test: Split, fitter: BudgetFitter
+    spec: RunSpec, model: ModelSpec, train_splits: dict[str, Split], test: Split, fitter: BudgetFitter
 ) -> Outcome:
     """Train (and select) on the ``cross_dataset.train`` source; test on the test split of ``cross_dataset.test``."""
     if list(test.label_names) != list(train_splits["train"].label_names):
@@ -158,7 +164,7 @@ def align_probs(text_probs: np.ndarray, text_names: list[str], speech_names: lis
 
 
 def run_multimodal(
-    spec,
+    spec: RunSpec,
     text_model: ModelSpec,
     speech_model: ModelSpec,
     text_splits: dict[str, Split],
@@ -260,7 +266,7 @@ def pooled_split(splits: dict[str, Split]) -> Split:
 
 
 def run_hotline(
-    spec, model: ModelSpec, splits: dict[str, Split], fitter: BudgetFitter, *, n_folds: int, metric: str
+    spec: RunSpec, model: ModelSpec, splits: dict[str, Split], fitter: BudgetFitter, *, n_folds: int, metric: str
 ) -> Outcome:
     """Grouped CV by ``speaker_id`` on every split of the hotline config pooled together."""
     from sentiv_hf.data.budgets import budget_indices

@@ -90,6 +90,27 @@ def head_modules(model: nn.Module) -> dict[str, nn.Module | nn.Parameter]:
     return {"classifier": model.classifier}
 
 
+def copy_sharing_encoder(model: nn.Module) -> nn.Module:
+    """A copy of ``model`` whose head is its own and whose frozen encoder shares the original's weights (no memory:
+    every run of a frozen-encoder benchmark trains a head on one encoder).
+
+    Example:
+        >>> copy = copy_sharing_encoder(model)  # doctest: +SKIP
+        >>> copy.classifier.weight is model.classifier.weight, next(copy.encoder.parameters()) is next(
+        ...     model.encoder.parameters())  # doctest: +SKIP
+        (False, True)
+    """
+    import copy
+
+    head = {
+        id(t)
+        for part in head_modules(model).values()
+        for t in ([part] if isinstance(part, nn.Parameter) else part.parameters())
+    }
+    shared = [t for t in (*model.parameters(), *model.buffers()) if id(t) not in head]
+    return copy.deepcopy(model, memo={id(t): t for t in shared})
+
+
 def reset_head(model: nn.Module, seed: int) -> None:
     """Re-initialise the head (seeded), as the model's own ``_init_weights`` does; the encoder is untouched."""
     torch.manual_seed(seed)

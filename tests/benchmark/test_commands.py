@@ -36,7 +36,7 @@ def test_bad_values_exit_with_a_message(capsys, tmp_path):
     assert main(["--tasks", "txt", "--out", str(tmp_path)]) == 2
     assert "Unknown task(s) ['txt']" in capsys.readouterr().err
     assert main(["--preset", "nope"]) == 2
-    assert "available presets: ['demo', 'sentiv']" in capsys.readouterr().err
+    assert "available presets: ['demo', 'sentiv', 'sentiv-frozen']" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         build_parser().parse_args(["--preset", "demo", "--config", "x.yaml"])  # mutually exclusive
     assert submit_main(["f.json"]) == 2
