@@ -34,7 +34,7 @@ from transformers.modeling_outputs import SequenceClassifierOutput
 logger = logging.getLogger(__name__)
 
 #: text model types whose classification head reads the first token of the last hidden state (``<s>``/``[CLS]``).
-FIRST_TOKEN_HEADS = ("roberta", "xlm-roberta", "camembert", "xlm-roberta-xl", "data2vec-text", "electra", "deberta-v2")
+FIRST_TOKEN_HEADS = ("roberta", "xlm-roberta", "camembert", "xlm-roberta-xl", "data2vec-text", "electra")
 
 
 def is_speech_model(model: nn.Module) -> bool:
