@@ -1,7 +1,8 @@
 """SentiV metrics: the local ``sentiv_emotion`` evaluate module and helpers for the Trainer and the benchmark.
 
 Layer: metrics, at the bottom next to ``labels``, ``data`` and ``models``. It imports numpy, scikit-learn and
-evaluate only; never ``training``, ``benchmark`` or ``commands``.
+evaluate only (evaluate only for `load_metric`: the metric functions do not import it); never ``training``,
+``benchmark`` or ``commands``.
 
 The metric code lives in ``sentiv_emotion/sentiv_emotion.py`` so that ``evaluate.load(<that folder>)`` works offline
 (``evaluate.load("f1")`` needs the Hub). The helpers here call the same functions directly, without evaluate's

@@ -168,6 +168,36 @@ def test_cross_dataset_and_cross_modal_tasks(corpus, tmp_path):
     assert cd["dataset"]["config"] == "speech" and cd["dataset"]["trained_on"]["config"] == "multimodal"
 
 
+def test_cross_dataset_sources_load_at_their_own_revisions(corpus, tmp_path, monkeypatch):
+    """Each cross-dataset source is read at the revision it names, and the results line records that revision."""
+    from sentiv_hf.benchmark import runner as runner_module
+
+    calls = []
+    real = runner_module.load_task_splits
+
+    def spy(dataset, config, *, revision=None, label_column="label"):
+        calls.append((config, revision))
+        return real(dataset, config, revision=revision, label_column=label_column)
+
+    monkeypatch.setattr(runner_module, "load_task_splits", spy)
+    config = BenchmarkConfig(
+        dataset=str(corpus),
+        dataset_revision="main-rev",
+        tasks=["cross_dataset"],
+        models=["baseline:mfcc-logreg"],
+        cross_dataset={
+            "train": {"dataset": str(corpus), "config": "multimodal", "revision": "train-rev"},
+            "test": {"dataset": str(corpus), "config": "speech", "revision": "test-rev"},
+        },
+        budgets=[1.0],
+        seeds=1,
+        out=str(tmp_path),
+    )
+    record = BenchmarkRunner(config, progress=False).run()[0]
+    assert set(calls) == {("multimodal", "train-rev"), ("speech", "test-rev")}
+    assert record["dataset"]["revision"] == "test-rev" and record["dataset"]["trained_on"]["revision"] == "train-rev"
+
+
 def test_hotline_binary_derives_negative_labels_from_emotions(corpus, tmp_path):
     config = BenchmarkConfig(
         dataset=str(corpus),

@@ -195,6 +195,25 @@ def test_lora_trains_adapters_and_head_only(encoder):
     assert isinstance(merged, SentiVSpeechForAudioClassification)
 
 
+def test_lora_trains_attentive_pooling_and_text_heads():
+    # The benchmark's LoRA is this function: the pooling's own weights train with the head (attentive pooling).
+    peft_model = add_lora(tiny_speech_model(pooling="attentive"), r=4)
+    trainable = {n.split("base_model.model.")[1] for n, p in peft_model.named_parameters() if p.requires_grad}
+    assert {"layer_weights", "projector.weight", "classifier.weight"} <= trainable
+    assert any(n.startswith("pooling.") for n in trainable)
+    from sentiv_hf.models.tiny import tiny_text_model, train_tiny_tokenizer
+
+    text = add_lora(
+        tiny_text_model(train_tiny_tokenizer(["tôi vui", "tôi buồn"])), r=4, target_modules=("query", "value")
+    )
+    names = [n for n, p in text.named_parameters() if p.requires_grad]
+    assert sum("lora_" in n for n in names) == 2 * 2 * 2  # 2 layers x (query, value) x (A, B)
+    assert all(".attention.self." in n for n in names if "lora_" in n)
+    assert {n.split("base_model.model.")[1] for n in names if "lora_" not in n} == {
+        "classifier.dense.weight", "classifier.dense.bias", "classifier.out_proj.weight", "classifier.out_proj.bias"
+    }  # fmt: skip
+
+
 @pytest.mark.parametrize("kind", ["hubert", "whisper"])
 def test_from_encoder_pretrained_loads_encoder_weights(tmp_path, kind):
     torch.manual_seed(1)
