@@ -155,6 +155,27 @@ def training_args(output_dir: Path) -> TrainingArguments:
     )
 
 
+#: SentiVTrainingArguments shared by the SentiVTrainer runs of this script (class-weighted CE, CPU, nothing saved).
+WEIGHTED_CE_ARGS = {
+    "loss": "weighted_ce",
+    "class_weighting": "inverse",
+    "use_cpu": True,
+    "dataloader_num_workers": 0,
+    "save_strategy": "no",
+    "report_to": "none",
+    "disable_tqdm": True,
+    "ddp_find_unused_parameters": False,
+    "learning_rate": 0.05,
+}
+
+
+def _indexed_train(datasets):
+    """The script's training split: features, labels and each row's index (to see which rank trained on what)."""
+    features = IndexedDataset(LABELS).features
+    data = {"x": features.tolist(), "label": LABELS, "idx": list(range(len(LABELS)))}
+    return datasets.Dataset.from_dict(data).with_format("torch")
+
+
 def run_sentiv_trainer(out: Path) -> dict:
     """Same set-up through SentiVTrainer (`--sampler weighted`), with a `datasets.Dataset` train split."""
     import datasets
@@ -162,27 +183,16 @@ def run_sentiv_trainer(out: Path) -> dict:
     from sentiv_hf.training.trainer import SentiVTrainer
     from sentiv_hf.training.training_args import SentiVTrainingArguments
 
-    features = IndexedDataset(LABELS).features
-    train = datasets.Dataset.from_dict(
-        {"x": features.tolist(), "label": LABELS, "idx": list(range(len(LABELS)))}
-    ).with_format("torch")
+    train = _indexed_train(datasets)
     model = TinyClassifier(TinyConfig())
     recorder = EpochIndexRecorder(model)
     args = SentiVTrainingArguments(
         output_dir=str(out / "sentiv"),
-        loss="weighted_ce",
-        class_weighting="inverse",
         sampler="weighted",
-        use_cpu=True,
-        dataloader_num_workers=0,
-        save_strategy="no",
-        report_to="none",
-        disable_tqdm=True,
-        ddp_find_unused_parameters=False,
         seed=SEED,
         per_device_train_batch_size=BATCH_SIZE,
         num_train_epochs=EPOCHS,
-        learning_rate=0.05,
+        **WEIGHTED_CE_ARGS,
     )
     trainer = SentiVTrainer(model=model, args=args, train_dataset=train, callbacks=[recorder])
     trainer.train()
@@ -219,28 +229,17 @@ def run_weighted_loss_accumulation(out: Path) -> dict:
     from sentiv_hf.training.trainer import SentiVTrainer
     from sentiv_hf.training.training_args import SentiVTrainingArguments
 
-    features = IndexedDataset(LABELS).features
-    train = datasets.Dataset.from_dict(
-        {"x": features.tolist(), "label": LABELS, "idx": list(range(len(LABELS)))}
-    ).with_format("torch")
+    train = _indexed_train(datasets)
     model = TinyClassifier(TinyConfig())
     grabber = FirstStepGradients(model)
     args = SentiVTrainingArguments(
         output_dir=str(out / "accumulation"),
-        loss="weighted_ce",
-        class_weighting="inverse",
-        use_cpu=True,
-        dataloader_num_workers=0,
-        save_strategy="no",
-        report_to="none",
-        disable_tqdm=True,
-        ddp_find_unused_parameters=False,
         seed=ACCUMULATION_SEED,
         per_device_train_batch_size=ACCUMULATION_BATCH_SIZE,
         gradient_accumulation_steps=ACCUMULATION_STEPS,
         max_steps=1,
         max_grad_norm=0.0,
-        learning_rate=0.05,
+        **WEIGHTED_CE_ARGS,
     )
     trainer = SentiVTrainer(model=model, args=args, train_dataset=train, callbacks=[grabber])
     trainer.train()
