@@ -99,6 +99,7 @@ class FitRequest:
             logging_strategy="no",
             disable_tqdm=True,
             use_cpu=not torch.cuda.is_available(),
+            dataloader_pin_memory=torch.cuda.is_available(),
             **recipe(self.modality, self.multi_label),
             **extra,
         )

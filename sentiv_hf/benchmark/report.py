@@ -51,10 +51,13 @@ def _ordered(values) -> list:
 def summarize(records: list[dict], metric: str) -> dict[tuple[str, str], dict[float, tuple[float, float, int]]]:
     """``{(task, model): {budget: (mean, std, n_seeds)}}``; std is the sample std over seeds (0 for one seed).
 
+    Values are not rounded: each output rounds once (3 decimals in ``table.md``, 4 in ``table.csv``).
+
     Example:
         >>> recs = [{"task": "text", "model": "m", "budget": 1.0, "seed": s, "metrics": {"macro_f1": v}}
         ...         for s, v in enumerate([0.5, 0.7])]
-        >>> summarize(recs, "macro_f1")[("text", "m")][1.0]
+        >>> mean, std, n = summarize(recs, "macro_f1")[("text", "m")][1.0]
+        >>> round(mean, 4), round(std, 4), n
         (0.6, 0.1414, 2)
     """
     groups: dict[tuple[str, str], dict[float, list[float]]] = defaultdict(lambda: defaultdict(list))
@@ -66,7 +69,7 @@ def summarize(records: list[dict], metric: str) -> dict[tuple[str, str], dict[fl
         for budget, values in sorted(by_budget.items()):
             arr = np.asarray(values, dtype=float)
             std = float(arr.std(ddof=1)) if len(arr) > 1 else 0.0
-            out[key][budget] = (round(float(arr.mean()), 4), round(std, 4), len(arr))
+            out[key][budget] = (float(arr.mean()), std, len(arr))
     return out
 
 
@@ -182,7 +185,7 @@ def write_csv(records: list[dict], path: Path) -> None:
                 cells = summary[(task, model)]
                 row = [task, model, metric, max((c[2] for c in cells.values()), default=0)]
                 for b in budgets:
-                    row += list(cells[b][:2]) if b in cells else ["", ""]
+                    row += [round(v, 4) for v in cells[b][:2]] if b in cells else ["", ""]
                 writer.writerow(row)
 
 

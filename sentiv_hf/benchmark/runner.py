@@ -57,16 +57,26 @@ class RunSpec:
         return f"{self.task}|{self.model}|{self.budget:g}|{self.seed}|{protocol}" + (f"|{weights}" if weights else "")
 
 
+def _has_checkpoint(record: dict, out: Path) -> bool:
+    """Whether a finished run has its checkpoint folder, or says why it has none (baselines, hotline folds)."""
+    if record.get("checkpoint_note"):
+        return True
+    return bool(record.get("checkpoint")) and (out / record["checkpoint"]).is_dir()
+
+
 def run_slug(spec: RunSpec) -> str:
     """A folder name for a run's checkpoint: task, model, fusion, budget and seed, filesystem-safe.
 
     Example:
         >>> run_slug(RunSpec("text", "vinai/phobert-base", 0.1, 2))
         'text--vinai--phobert-base--b0.1--s2'
+        >>> run_slug(RunSpec("multimodal", "tiny (average)", 1.0, 0, "average", "tiny", "tiny"))
+        'multimodal--tiny-average--b1--s0'
     """
     import re
 
-    parts = [spec.task, spec.model.replace("/", "--")]
+    model = spec.model.replace(" (", "-").rstrip(")")  # "tiny (average)" -> "tiny-average"
+    parts = [spec.task, model.replace("/", "--")]
     parts += [f"b{spec.budget:g}", f"s{spec.seed}"]
     return re.sub(r"[^A-Za-z0-9._+-]+", "-", "--".join(parts)).strip("-")
 
@@ -376,6 +386,16 @@ class BenchmarkRunner:
         )
         if self.progress and len(plan) != len(pending):
             print(f"Resuming: {len(plan) - len(pending)} of {len(plan)} runs already in {self.store.path}.")
+        if self.save_models:
+            keys = {self.run_key(s) for s in plan}
+            unsaved = [r for r in self.store.load() if r["run_key"] in keys and not _has_checkpoint(r, self.out)]
+            if unsaved:
+                logger.warning(
+                    "%d finished runs in %s were run without --save-models and are not run again, so they have no "
+                    "checkpoint; use a new --out folder to save every run's model.",
+                    len(unsaved),
+                    self.out,
+                )
         # Heads, baselines and fusion are tiny models: one thread (torch and BLAS) avoids oversubscription on small
         # shared CPUs (measured on 2 busy cores: fusion MLP ~20x, TF-IDF logistic regression ~13x faster);
         # checkpoint encoders get all torch threads back (features.py).

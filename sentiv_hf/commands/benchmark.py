@@ -28,7 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=__doc__.split("Examples:", 1)[1],
     )
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--preset", default=None, help="bundled preset: demo (default) or sentiv")
+    source.add_argument(
+        "--preset", default=None, help="bundled preset: demo (default), sentiv (fine-tuned) or sentiv-frozen"
+    )
     source.add_argument("--config", default=None, help="YAML file with BenchmarkConfig fields")
     parser.add_argument("--out", default=None, help="output folder (results.jsonl, tables, plots, submission)")
     parser.add_argument("--dataset", default=None, help="dataset folder or Hub id (default: the preset's)")
