@@ -498,3 +498,14 @@ def test_selection_and_reporting_use_the_same_metrics():
     reported = metrics_from_logits(logits, gold, label_names=names)["macro_f1"]
     outcome = Outcome([f"x{i}" for i in range(len(gold))], logits, gold, names, [])
     assert selected == reported == evaluate_outcome(outcome)[0]["macro_f1"]
+
+
+def test_save_models_warns_about_runs_finished_without_it(corpus, tmp_path, caplog):
+    config = {"tasks": ["text"], "models": ["baseline:tfidf-logreg"], "budgets": [1.0], "seeds": 1}
+    BenchmarkRunner(BenchmarkConfig(dataset=str(corpus), out=str(tmp_path), **config), progress=False).run()
+    with caplog.at_level("WARNING", logger="sentiv_hf.benchmark.runner"):
+        records = BenchmarkRunner(
+            BenchmarkConfig(dataset=str(corpus), out=str(tmp_path), **config), progress=False, save_models=True
+        ).run()
+    assert len(records) == 1 and records[0]["checkpoint"] is None
+    assert "1 finished runs in" in caplog.text and "use a new --out folder" in caplog.text
