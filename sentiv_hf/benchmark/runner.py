@@ -133,6 +133,8 @@ class BenchmarkRunner:
         progress: show the tqdm bar and the one-line run summaries.
         stop_after: test hook: exit the process (no clean-up, like a kill) after this many runs were stored;
             0 runs everything.
+        save_models: write every text, speech and multimodal run as a checkpoint folder under ``OUT/models/`` and
+            record its path in the run's results line (``sentiv benchmark --save-models``).
 
     Example:
         >>> runner = BenchmarkRunner(BenchmarkConfig(tasks=["text"], models=["baseline:tfidf-logreg"],
