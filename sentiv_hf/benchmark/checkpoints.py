@@ -80,12 +80,14 @@ def save_run_checkpoint(outcome: Outcome, folder: Path, record: dict[str, Any], 
 
 def _preprocessing(model) -> str:
     """The model card's description of the preprocessing stored in the config."""
+    from sentiv_hf.training.preprocessing import describe_audio_preprocessing, describe_text_preprocessing
+
     config = model.config
     text = getattr(config, "text_config", None) if hasattr(config, "speech_config") else config
     speech = getattr(config, "speech_config", None) if hasattr(config, "speech_config") else config
     parts = []
     if text is not None and hasattr(text, "text_max_length"):
-        parts.append(f"text: word segmenter `{text.word_segmenter or 'none'}`, max {text.text_max_length} tokens")
+        parts.append(f"text: {describe_text_preprocessing(text.word_segmenter, text.text_max_length)}")
     if speech is not None and hasattr(speech, "max_duration_s"):
-        parts.append(f"audio: mono {speech.sampling_rate} Hz, {speech.max_duration_s:g} s centre window in evaluation")
+        parts.append(f"audio: {describe_audio_preprocessing(speech.sampling_rate, speech.max_duration_s)}")
     return "; ".join(parts)

@@ -99,6 +99,7 @@ class FeatureProvider:
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self._rows: dict[tuple, dict[str, np.ndarray]] = {}
         self._hashes: dict[tuple, list[str]] = {}
+        self._identities: dict[tuple, dict] = {}
 
     def features(self, model: ModelSpec, modality: str, split: Split, base=None) -> np.ndarray:
         """Cached features of ``split`` (``text`` reads texts/transcripts).
@@ -109,19 +110,9 @@ class FeatureProvider:
             split: the split to encode.
             base: ``(model, processor)`` whose encoder produces the features (neural kinds).
         """
-        preprocessing = model.feature_preprocessing(self, modality, base)
-        parts = {
-            "split": split.fingerprint,
-            "modality": modality,
-            "model": model.name,
-            "weights": model.provenance(modality),
-            "preprocessing": preprocessing,
-            "format": FEATURE_FORMAT,
-        }
-        index_key = json.dumps(
-            {k: parts[k] for k in ("modality", "model", "weights", "preprocessing")}, sort_keys=True
-        )
-        index = self._rows.setdefault(index_key, {})
+        identity = self._identity(model, modality, base)
+        parts = {"split": split.fingerprint, **identity, "format": FEATURE_FORMAT}
+        index = self._rows.setdefault(json.dumps(identity, sort_keys=True), {})
         hashes = self._content_hashes(split, modality)
         array = self.cache.get_or_compute(
             parts, split.ids, lambda: self._compute(model, modality, split, hashes, index, base)
@@ -129,6 +120,19 @@ class FeatureProvider:
         for h, row in zip(hashes, array):
             index.setdefault(h, row)
         return array
+
+    def _identity(self, model: ModelSpec, modality: str, base) -> dict:
+        """What produced the features, apart from the split: model, weights and preprocessing. Worked out once per
+        base model (hashing weight files or serialising a 64k-token tokenizer on every lookup would be wasted)."""
+        key = (model.name, modality, id(base))
+        if key not in self._identities:
+            self._identities[key] = {
+                "modality": modality,
+                "model": model.name,
+                "weights": model.provenance(modality),
+                "preprocessing": model.feature_preprocessing(self, modality, base),
+            }
+        return self._identities[key]
 
     def _content_hashes(self, split: Split, modality: str) -> list[str]:
         """Per-example content hashes: the same clip or text in two configs (speech and multimodal share their

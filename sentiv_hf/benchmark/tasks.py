@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sentiv_hf.data.loading import Split
+from sentiv_hf.metrics import probabilities_from_logits
 
 from .fitting import BudgetFit, BudgetFitter
 from .kinds import ModelSpec
@@ -124,7 +125,7 @@ def run_cross_modal(
 ) -> Outcome:
     """The text model of task A on the transcripts of the multimodal test set, mapped onto the speech labels."""
     fit = fitter.fit_budget(model, "text", text_splits, spec.budget, spec.seed, exclude=[test])
-    text_probs = probabilities(fit.fitted.predict(test), False)
+    text_probs = probabilities_from_logits(fit.fitted.predict(test))
     aligned = align_probs(text_probs, text_splits["train"].label_names, test.label_names)
     return _test_outcome(test, to_logits(aligned, False), fit)
 
@@ -144,13 +145,6 @@ def run_cross_dataset(
 
 
 # --- multimodal fusion ------------------------------------------------------------------------------------------
-
-
-def probabilities(logits: np.ndarray, multi_label: bool) -> np.ndarray:
-    """Class probabilities from logits (the metrics module's function)."""
-    from sentiv_hf.metrics import probabilities_from_logits
-
-    return probabilities_from_logits(logits, multi_label)
 
 
 def align_probs(text_probs: np.ndarray, text_names: list[str], speech_names: list[str]) -> np.ndarray:

@@ -22,6 +22,26 @@ def segmenter_or_none(name: str | None) -> str | None:
     return None if name in (None, "", "none") else name
 
 
+def describe_text_preprocessing(segmenter: str | None, max_length: int) -> str:
+    """The model card's words for the text preprocessing.
+
+    Example:
+        >>> describe_text_preprocessing("pyvi", 256)
+        'word segmenter `pyvi`, max length 256 tokens'
+    """
+    return f"word segmenter `{segmenter or 'none'}`, max length {max_length} tokens"
+
+
+def describe_audio_preprocessing(sampling_rate: int, max_seconds: float) -> str:
+    """The model card's words for the audio preprocessing (`sentiv_hf.data.audio.AudioPreprocessor`).
+
+    Example:
+        >>> describe_audio_preprocessing(16000, 8.0)
+        'mono 16000 Hz, 8 s window (random crop in training, centre crop in evaluation)'
+    """
+    return f"mono {sampling_rate} Hz, {max_seconds:g} s window (random crop in training, centre crop in evaluation)"
+
+
 def text_preprocessor(
     tokenizer, segmenter: str | None, max_length: int, text_column: str
 ) -> Callable[[dict[str, list]], dict[str, Any]]:

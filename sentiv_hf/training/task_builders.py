@@ -16,7 +16,13 @@ from sentiv_hf.data.audio import AudioPreprocessor
 
 from .collators import FusionCollator
 from .model_factory import build_fusion_model, build_speech_model, build_text_model, freeze_speech_model
-from .preprocessing import FusionPreprocessor, segmenter_or_none, text_preprocessor
+from .preprocessing import (
+    FusionPreprocessor,
+    describe_audio_preprocessing,
+    describe_text_preprocessing,
+    segmenter_or_none,
+    text_preprocessor,
+)
 
 
 def _audio_preprocessor(feature_extractor, split_name: str, num_labels: int, model_args, data_args, training_args):
@@ -62,7 +68,7 @@ def build_text(splits, label_names, model_args, data_args, training_args) -> dic
         "processing_class": tokenizer,
         "data_collator": DataCollatorWithPadding(tokenizer),
         "splits": prepared,
-        "preprocessing": f"word segmenter `{segmenter or 'none'}`, max length {model_args.max_length} tokens",
+        "preprocessing": describe_text_preprocessing(segmenter, model_args.max_length),
     }
 
 
@@ -94,10 +100,7 @@ def build_speech(splits, label_names, multi_label, model_args, data_args, traini
         "processing_class": feature_extractor,
         "data_collator": DataCollatorWithPadding(feature_extractor),
         "splits": prepared,
-        "preprocessing": (
-            f"mono {model_args.sampling_rate} Hz, {model_args.max_seconds:g} s window "
-            "(random crop in training, centre crop in evaluation)"
-        ),
+        "preprocessing": describe_audio_preprocessing(model_args.sampling_rate, model_args.max_seconds),
     }
 
 
@@ -138,7 +141,7 @@ def build_fusion(splits, label_names, model_args, data_args, training_args) -> d
         "base_model": f"{text_path} + {speech_path}",
         "trainable": any(p.requires_grad for p in model.parameters()),
         "preprocessing": (
-            f"text: word segmenter `{segmenter or 'none'}`, max {model_args.max_length} tokens; audio: mono "
-            f"{model_args.sampling_rate} Hz, {model_args.max_seconds:g} s window"
+            f"text: {describe_text_preprocessing(segmenter, model_args.max_length)}; "
+            f"audio: {describe_audio_preprocessing(model_args.sampling_rate, model_args.max_seconds)}"
         ),
     }

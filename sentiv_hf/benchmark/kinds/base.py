@@ -8,6 +8,7 @@ fit scikit-learn pipelines.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 
@@ -53,6 +54,8 @@ class ModelSpec:
     fusion_tag: ClassVar[str | None] = None
     #: accepts any entry the other kinds do not (checkpoint ids): `parse_model` asks it last.
     catch_all: ClassVar[bool] = False
+    #: the text model's tokenizer is trained on the training texts (``tiny``), so ``build`` needs them.
+    trains_tokenizer: ClassVar[bool] = False
 
     @classmethod
     def parse(cls, spec: str, revisions: dict[str, str]) -> ModelSpec | None:
@@ -78,7 +81,35 @@ class ModelSpec:
             multi_label: a multi-label speech head.
             train_texts: the texts a locally trained tokenizer learns from (``tiny``).
         """
-        raise NotImplementedError(f"{self.name} has no neural model to build.")
+        import torch
+
+        from sentiv_hf.training.model_factory import build_speech_model, build_text_model
+
+        if self.is_baseline:
+            raise NotImplementedError(f"{self.name} has no neural model to build.")
+        revision = self.pinned_revision()
+        torch.manual_seed(seed)  # the new head's initialisation (a code-built model seeds itself the same way)
+        if modality == "text":
+            if self.trains_tokenizer and not train_texts:
+                raise ValueError(f"The {self.name} text model needs training texts for its tokenizer.")
+            return build_text_model(
+                self.model_id,
+                label_names,
+                train_split={"text": list(train_texts or [])},
+                text_column="text",
+                segmenter=preprocessing.word_segmenter,
+                max_length=preprocessing.text_max_length,
+                seed=seed,
+                revision=revision,
+            )
+        args = SimpleNamespace(model=self.model_id, encoder="hubert", pooling=None, revision=revision)
+        model, extractor = build_speech_model(args, label_names, multi_label, seed)
+        model.config.max_duration_s = float(preprocessing.max_seconds)
+        return model, extractor
+
+    def pinned_revision(self) -> str | None:
+        """The exact revision ``build`` loads ``model_id`` at (``None``: a folder, or built in code)."""
+        return None
 
     def feature_preprocessing(self, provider, modality: str, base) -> dict[str, Any]:
         """The preprocessing part of a feature-cache key: what turns a raw example into the encoder's input."""

@@ -13,11 +13,10 @@ import logging
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from . import register_kind
-from .base import ModelSpec, Preprocessing
+from .base import ModelSpec
 
 logger = logging.getLogger(__name__)
 
@@ -40,38 +39,6 @@ class CheckpointModel(ModelSpec):
             return None
         revision = revisions.get(spec)
         return cls(spec, frozenset({_checkpoint_modality(spec, revision)}), spec, revision)
-
-    def build(
-        self,
-        modality: str,
-        label_names: list[str],
-        *,
-        seed: int,
-        preprocessing: Preprocessing = Preprocessing(),
-        multi_label: bool = False,
-        train_texts: list[str] | None = None,
-    ) -> tuple[Any, Any]:
-        import torch
-
-        from sentiv_hf.training.model_factory import build_speech_model, build_text_model
-
-        revision = self.pinned_revision()
-        torch.manual_seed(seed)  # the new head's initialisation
-        if modality == "text":
-            return build_text_model(
-                self.model_id,
-                label_names,
-                train_split=None,
-                text_column="text",
-                segmenter=preprocessing.word_segmenter,
-                max_length=preprocessing.text_max_length,
-                seed=seed,
-                revision=revision,
-            )
-        args = SimpleNamespace(model=self.model_id, encoder="hubert", pooling=None, revision=revision)
-        model, extractor = build_speech_model(args, label_names, multi_label, seed)
-        model.config.max_duration_s = float(preprocessing.max_seconds)
-        return model, extractor
 
     def pinned_revision(self) -> str | None:
         """The commit hash ``revision`` resolves to (``None`` for local folders)."""
