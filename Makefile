@@ -38,7 +38,7 @@ demo: $(STAMP) system-deps
 # Regenerates the bundled demo corpus; needs espeak-ng (apt-get install espeak-ng), users never need this.
 demo-corpus: $(STAMP)
 	@command -v espeak-ng >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq espeak-ng; }
-	$(OFFLINE) $(PY) dataset_scripts/make_demo_corpus.py --out sentiv_hf/data/demo
+	$(OFFLINE) $(PY) dataset_scripts/make_demo_corpus.py --output_dir sentiv_hf/data/demo
 
 bench: $(STAMP) system-deps
 	for script in bench/*.py; do $(OFFLINE) $(PY) $$script || exit 1; done

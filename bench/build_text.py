@@ -1,9 +1,9 @@
 """Time `sentiv data build-text` on a synthetic 265,011-row workbook (about the size of the SentiV text release).
 
 The workbook is written once into ``bench/_work/`` (gitignored; openpyxl needs a minute to write it) and reused.
-Each run is the real command, ``sentiv data build-text WORKBOOK --out DIR``, in its own process, as a user runs it:
-the figures are those of the whole process (interpreter start, imports, reading, building, writing Parquet). The
-child is reaped with ``os.wait4``, which returns its own resource usage, so each run prints:
+Each run is the real command, ``sentiv data build-text WORKBOOK --output_dir DIR``, in its own process, as a user
+runs it: the figures are those of the whole process (interpreter start, imports, reading, building, writing
+Parquet). The child is reaped with ``os.wait4``, which returns its own resource usage, so each run prints:
 
 * the wall time and the CPU time (user + system) of the whole process,
 * its peak RSS,
@@ -78,7 +78,7 @@ def sentiv_command() -> list[str]:
 
 
 def run_once(xlsx: Path, out_dir: Path) -> dict:
-    """Run ``sentiv data build-text XLSX --out OUT`` as its own process; its wall time, CPU time and peak RSS.
+    """Run ``sentiv data build-text XLSX --output_dir OUT`` as its own process; its wall time, CPU time and peak RSS.
 
     The child is reaped with ``os.wait4``, which returns its own usage (``RUSAGE_CHILDREN`` would hold the largest
     peak of any child so far).
@@ -87,7 +87,7 @@ def run_once(xlsx: Path, out_dir: Path) -> dict:
     with open(out_dir.parent / "build-text.log", "w", encoding="utf-8") as log:
         started = time.perf_counter()
         proc = subprocess.Popen(
-            [*sentiv_command(), "data", "build-text", str(xlsx), "--out", str(out_dir)],
+            [*sentiv_command(), "data", "build-text", str(xlsx), "--output_dir", str(out_dir)],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -20,7 +20,7 @@ GOAL_S = 300.0
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "_work" / "demo")
+    parser.add_argument("--output_dir", type=Path, default=Path(__file__).resolve().parent / "_work" / "demo")
     parser.add_argument("extra", nargs="*", help="extra `sentiv benchmark` flags (e.g. --budgets 0.1,1.0)")
     args = parser.parse_args()
     shutil.rmtree(args.out, ignore_errors=True)  # cold start: no results, no feature cache
@@ -30,7 +30,7 @@ def main() -> int:
         "-m",
         "sentiv_hf.cli",
         "benchmark",
-        "--out",
+        "--output_dir",
         str(args.out),
         "--no-progress",
         *args.extra,

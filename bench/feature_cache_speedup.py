@@ -42,10 +42,16 @@ def main() -> int:
     tiny_speech_feature_extractor().save_pretrained(encoder)
     name = str(encoder)
     base = BenchmarkConfig.from_preset("demo").with_overrides(
-        dataset=args.dataset, tasks=["speech"], models=[f"speech:{name}"], epochs=args.epochs, out=str(work / "cached")
+        dataset=args.dataset,
+        tasks=["speech"],
+        models=[f"speech:{name}"],
+        epochs=args.epochs,
+        output_dir=str(work / "cached"),
     )
     # Warm-up outside both timings: imports, thread pools, first decode (one-time process costs).
-    warm = BenchmarkRunner(base.with_overrides(out=str(work / "warm"), models=["tiny"], budgets=[0.01], seeds=1))
+    warm = BenchmarkRunner(
+        base.with_overrides(output_dir=str(work / "warm"), models=["tiny"], budgets=[0.01], seeds=1)
+    )
     warm.progress = False
     warm.run_one(warm.plan()[0])
 
@@ -64,7 +70,7 @@ def main() -> int:
     reencode_measured = 0.0
     for i, spec in enumerate(plan):
         # A fresh runner and an empty cache per run: the model is built and every clip encoded again.
-        one = base.with_overrides(budgets=[spec.budget], seeds=[spec.seed], out=str(work / f"reencode{i}"))
+        one = base.with_overrides(budgets=[spec.budget], seeds=[spec.seed], output_dir=str(work / f"reencode{i}"))
         runner = BenchmarkRunner(one, progress=False)
         runner.splits("speech")
         start = time.perf_counter()

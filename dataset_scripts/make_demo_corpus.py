@@ -432,7 +432,9 @@ def build(out_dir: Path, *, seed: int, audio_ambiguous_rate: float, raw_dir: Pat
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=Path("sentiv_hf/data/demo"), help="dataset folder to write")
+    parser.add_argument(
+        "--output_dir", "--output-dir", type=Path, default=Path("sentiv_hf/data/demo"), help="dataset folder to write"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of every random choice")
     parser.add_argument(
         "--audio-ambiguous-rate",
@@ -443,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--raw-dir", type=Path, default=None, help="keep the raw release-like files here")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    print(build(args.out, seed=args.seed, audio_ambiguous_rate=args.audio_ambiguous_rate, raw_dir=args.raw_dir))
+    print(build(args.output_dir, seed=args.seed, audio_ambiguous_rate=args.audio_ambiguous_rate, raw_dir=args.raw_dir))
     return 0
 
 

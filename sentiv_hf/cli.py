@@ -22,7 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def _usage() -> str:
-    lines = ["usage: sentiv <command> [options]", "", "commands:"]
+    lines = ["usage: sentiv [--version] <command> [options]", "", "commands:"]
     lines += [f"  {name:<10} {help_}" for name, (_, help_) in COMMANDS.items()]
     lines += ["", "Run `sentiv <command> --help` for the options of a command."]
     return "\n".join(lines)
@@ -33,6 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help"):
         print(_usage())
+        return 0
+    if argv[0] in ("-V", "--version"):
+        from importlib.metadata import version
+
+        print(f"sentiv-hf {version('sentiv-hf')}")
         return 0
     name, rest = argv[0], argv[1:]
     if name not in COMMANDS:

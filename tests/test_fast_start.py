@@ -74,7 +74,7 @@ def test_help_imports_no_torch(argv, tmp_path):
 def test_data_build_text_and_stats_import_no_torch(tmp_path):
     rows = ["text,label"] + [f"câu số {i} rất vui,{label}" for i, label in enumerate(["Enjoyment", "Sadness"] * 10)]
     (tmp_path / "train.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    built = sentiv("data", "build-text", "train.csv", "--out", "out", cwd=tmp_path)
+    built = sentiv("data", "build-text", "train.csv", "--output_dir", "out", cwd=tmp_path)
     assert built.returncode == 0, built.stderr[-3000:]
     assert "20 accepted" in built.stdout
     assert heavy_modules(built.stderr) == []

@@ -6,7 +6,7 @@ Layer: benchmark, above ``training``. It may import ``training``, ``labels``, ``
 
 Example:
     >>> from sentiv_hf.benchmark import BenchmarkConfig, BenchmarkRunner, write_report
-    >>> config = BenchmarkConfig.from_preset("demo").with_overrides(budgets=[0.1, 1.0], out="demo-out")
+    >>> config = BenchmarkConfig.from_preset("demo").with_overrides(budgets=[0.1, 1.0], output_dir="demo-out")
     >>> records = BenchmarkRunner(config).run()  # doctest: +SKIP
     >>> print(write_report(records, config.out_dir))  # doctest: +SKIP
 """

@@ -50,7 +50,7 @@ def model_index_card(records: list[dict], family: str):
 
 
 def write_model_cards(records: list[dict], out_dir: str | Path) -> list[Path]:
-    """``OUT/model_cards/<model>.md`` for every model family."""
+    """``OUTPUT_DIR/model_cards/<model>.md`` for every model family."""
     folder = Path(out_dir) / "model_cards"
     folder.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -1,4 +1,4 @@
-"""``--save-models``: every text, speech and multimodal run as a checkpoint folder under ``OUT/models/``.
+"""``--save-models``: every text, speech and multimodal run as a checkpoint folder under ``OUTPUT_DIR/models/``.
 
 A folder is what ``sentiv train`` writes: ``save_pretrained`` weights (safetensors) and config, the tokenizer and/or
 feature extractor, and a model card whose ``model-index`` holds the run's test metrics with the task, dataset, label

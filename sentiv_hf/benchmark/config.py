@@ -58,8 +58,8 @@ class BenchmarkConfig:
         seeds: the seeds (an int ``n`` means ``0..n-1``).
         epochs: epochs of every trained head (frozen mode) or model (fine-tune mode).
         encoder: ``frozen`` (cached features + heads), ``finetune`` or ``lora`` (`SentiVTrainer` per run).
-        out: output folder (results.jsonl, tables, plots, submission).
-        cache_dir: feature cache folder; default ``OUT/cache``.
+        output_dir: output folder (results.jsonl, tables, plots, submission), one per dataset.
+        cache_dir: feature cache folder; default ``OUTPUT_DIR/cache``.
         batch_size, learning_rate: head / model training.
         max_seconds: audio crop length (preprocessing, part of the cache fingerprint).
         text_max_length: tokenizer truncation length.
@@ -86,7 +86,7 @@ class BenchmarkConfig:
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
     epochs: int = 30
     encoder: str = "frozen"
-    out: str = "sentiv-benchmark-output"
+    output_dir: str = "sentiv-benchmark-output"
     cache_dir: str | None = None
     batch_size: int = 32
     learning_rate: float = 3e-3
@@ -189,7 +189,7 @@ class BenchmarkConfig:
     # --- derived values -----------------------------------------------------------------------------------------
     @property
     def out_dir(self) -> Path:
-        return Path(self.out)
+        return Path(self.output_dir)
 
     @property
     def cache_path(self) -> Path:

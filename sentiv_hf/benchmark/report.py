@@ -1,9 +1,9 @@
 """Tables, plots and confusion matrices from the results records.
 
-Writes ``OUT/table.md`` and ``OUT/table.csv`` (one row per task × model, one column per budget, mean ± std over
-seeds of macro-F1, accuracy and weighted-F1), per-class F1 and the most confused pairs at the largest budget,
-``OUT/macro_f1_vs_budget.png`` (one panel per task, one line per model, error bars = std over seeds) and
-``OUT/confusion/<task>__<model>.png`` (summed over seeds at the largest budget).
+Writes ``OUTPUT_DIR/table.md`` and ``OUTPUT_DIR/table.csv`` (one row per task × model, one column per budget,
+mean ± std over seeds of macro-F1, accuracy and weighted-F1), per-class F1 and the most confused pairs at the
+largest budget, ``OUTPUT_DIR/macro_f1_vs_budget.png`` (one panel per task, one line per model, error bars = std
+over seeds) and ``OUTPUT_DIR/confusion/<task>__<model>.png`` (summed over seeds at the largest budget).
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Example:
     >>> from sentiv_hf.benchmark import BenchmarkConfig, BenchmarkRunner
-    >>> runner = BenchmarkRunner(BenchmarkConfig.from_preset("demo").with_overrides(out="demo-out"))  # doctest: +SKIP
+    >>> config = BenchmarkConfig.from_preset("demo").with_overrides(output_dir="demo-out")
+    >>> runner = BenchmarkRunner(config)  # doctest: +SKIP
     >>> records = runner.run()  # doctest: +SKIP
 """
 
@@ -126,19 +127,19 @@ def summary_line(record: dict) -> str:
 
 
 class BenchmarkRunner:
-    """Runs a `BenchmarkConfig`, storing one line per finished run in ``OUT/results.jsonl``.
+    """Runs a `BenchmarkConfig`, storing one line per finished run in ``OUTPUT_DIR/results.jsonl``.
 
     Args:
         config: the benchmark.
         progress: show the tqdm bar and the one-line run summaries.
         stop_after: test hook: exit the process (no clean-up, like a kill) after this many runs were stored;
             0 runs everything.
-        save_models: write every text, speech and multimodal run as a checkpoint folder under ``OUT/models/`` and
-            record its path in the run's results line (``sentiv benchmark --save-models``).
+        save_models: write every text, speech and multimodal run as a checkpoint folder under
+            ``OUTPUT_DIR/models/`` and record its path in the run's results line (``sentiv benchmark --save-models``).
 
     Example:
         >>> runner = BenchmarkRunner(BenchmarkConfig(tasks=["text"], models=["baseline:tfidf-logreg"],
-        ...                                          budgets=[0.1, 1.0], seeds=2, out="out"))  # doctest: +SKIP
+        ...                                          budgets=[0.1, 1.0], seeds=2, output_dir="out"))  # doctest: +SKIP
         >>> [runner.run_key(spec) for spec in runner.plan()][:1]  # doctest: +SKIP
         ['text|baseline:tfidf-logreg|0.1|0|3f2a...']
     """
@@ -343,7 +344,7 @@ class BenchmarkRunner:
         return record
 
     def _save_checkpoint(self, spec: RunSpec, outcome: Outcome, record: dict) -> str | None:
-        """Write the run's checkpoint under ``OUT/models/`` and return its path relative to OUT (``None``: none)."""
+        """Write the run's checkpoint under ``OUTPUT_DIR/models/``; return its path relative to OUTPUT_DIR, or None."""
         if outcome.checkpoint is None:
             reason = (
                 "a scikit-learn baseline has no transformers checkpoint"
@@ -394,7 +395,7 @@ class BenchmarkRunner:
             if unsaved:
                 logger.warning(
                     "%d finished runs in %s were run without --save-models and are not run again, so they have no "
-                    "checkpoint; use a new --out folder to save every run's model.",
+                    "checkpoint; use a new --output_dir folder to save every run's model.",
                     len(unsaved),
                     self.out,
                 )

@@ -1,4 +1,4 @@
-"""The resumable results store: ``OUT/results.jsonl``, one JSON line per finished run.
+"""The resumable results store: ``OUTPUT_DIR/results.jsonl``, one JSON line per finished run.
 
 Each line is written with a single ``os.write`` of the complete line followed by ``fsync``, so a run killed at any
 point leaves either the whole line or a trailing fragment without a newline. Loading ignores such a fragment and the

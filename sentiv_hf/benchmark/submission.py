@@ -2,7 +2,7 @@
 
 A submission (see ``submission_schema.json``) holds per-seed test predictions keyed by example id plus the metrics
 the submitter claims. `build_submission` makes one per model family from results records; `write_submissions`
-writes them under ``OUT/submissions/``; `parse_submission` reads one back and keeps track of duplicated keys (a
+writes them under ``OUTPUT_DIR/submissions/``; `parse_submission` reads one back and keeps track of duplicated keys (a
 prediction given twice for one id), which `sentiv_hf.benchmark.validation` rejects.
 """
 
@@ -96,7 +96,10 @@ def build_submission(records: list[dict], family: str) -> dict:
 
 
 def write_submissions(records: list[dict], out_dir: str | Path) -> list[Path]:
-    """``OUT/submissions/<model>.json`` per model family and ``OUT/submission.json`` (first non-baseline family)."""
+    """``OUTPUT_DIR/submissions/<model>.json`` per model family, and ``OUTPUT_DIR/submission.json``.
+
+    ``submission.json`` is the first non-baseline family's file.
+    """
     out = Path(out_dir)
     (out / "submissions").mkdir(parents=True, exist_ok=True)
     families = list(dict.fromkeys(model_family(r) for r in records))

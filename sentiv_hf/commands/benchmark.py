@@ -4,7 +4,7 @@ With no arguments it runs the offline ``demo`` preset on the bundled demo corpus
 
 Examples:
     sentiv benchmark                                   # demo preset, writes sentiv-demo-output/
-    sentiv benchmark --preset sentiv --out results     # PhoBERT + HuBERT-large on SentiV (Hub access, GPU)
+    sentiv benchmark --preset sentiv --output_dir results     # PhoBERT + HuBERT-large on SentiV (Hub access, GPU)
     sentiv benchmark --config my.yaml --budgets 0.1,1.0 --seeds 5
     sentiv benchmark --tasks text --models baseline:tfidf-logreg --dataset my-sentiv-folder
 """
@@ -16,13 +16,15 @@ import logging
 import sys
 import time
 
+from .arguments import ArgumentParser, add_output_dir
+
 logger = logging.getLogger(__name__)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="sentiv benchmark",
-        description="Run tasks × models × label budgets × seeds (resumable) and write OUT/table.md, table.csv, "
+        description="Run tasks × models × label budgets × seeds (resumable) and write OUTPUT_DIR/table.md, table.csv, "
         "macro_f1_vs_budget.png, confusion/ and submission.json. No arguments: the offline demo preset.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=__doc__.split("Examples:", 1)[1],
@@ -32,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--preset", default=None, help="bundled preset: demo (default), sentiv (fine-tuned) or sentiv-frozen"
     )
     source.add_argument("--config", default=None, help="YAML file with BenchmarkConfig fields")
-    parser.add_argument("--out", default=None, help="output folder (results.jsonl, tables, plots, submission)")
+    add_output_dir(parser, help="output folder (results.jsonl, tables, plots, submission); one per dataset")
     parser.add_argument("--dataset", default=None, help="dataset folder or Hub id (default: the preset's)")
     parser.add_argument("--tasks", default=None, help="comma-separated task ids, e.g. text,speech,multimodal")
     parser.add_argument("--models", default=None, help="comma-separated models, e.g. tiny,baseline:tfidf-logreg")
@@ -40,14 +42,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seeds", default=None, help="a count (3 → 0,1,2) or a comma-separated list")
     parser.add_argument("--epochs", type=int, default=None, help="epochs per trained head/model")
     parser.add_argument("--encoder", default=None, choices=["frozen", "finetune", "lora"], help="encoder mode")
-    parser.add_argument("--cache-dir", default=None, help="feature cache folder (default OUT/cache)")
+    parser.add_argument("--cache-dir", default=None, help="feature cache folder (default OUTPUT_DIR/cache)")
     parser.add_argument(
         "--confidence", default=None, choices=["entropy", "max_prob"], help="confidence of the uncertainty fusion"
     )
     parser.add_argument(
         "--save-models",
         action="store_true",
-        help="write every text, speech and multimodal run as a checkpoint folder under OUT/models/ "
+        help="write every text, speech and multimodal run as a checkpoint folder under OUTPUT_DIR/models/ "
         "(loadable with from_pretrained, re-scored by `sentiv evaluate`)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar or per-run lines")
@@ -63,7 +65,7 @@ def load_config(args: argparse.Namespace):
         BenchmarkConfig.from_yaml(args.config) if args.config else BenchmarkConfig.from_preset(args.preset or "demo")
     )
     return base.with_overrides(
-        out=args.out,
+        output_dir=args.output_dir,
         dataset=args.dataset,
         tasks=args.tasks,
         models=args.models,

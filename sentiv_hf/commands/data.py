@@ -2,8 +2,8 @@
 
 Subcommands:
 
-* ``build-text SRC --out DIR``: the ``text`` config from a table (xlsx/csv/parquet/jsonl).
-* ``build-speech MANIFEST --audio-dir AUDIO --out DIR``: the ``speech`` (and ``multimodal``) configs.
+* ``build-text SRC --output_dir DIR``: the ``text`` config from a table (xlsx/csv/parquet/jsonl).
+* ``build-speech MANIFEST --audio_dir AUDIO --output_dir DIR``: the ``speech`` (and ``multimodal``) configs.
 * ``push DIR --repo-id ORG/NAME [--gated manual|auto] [--private]``: publish the folder (gated dataset repo).
 * ``stats [DIR]``: rows per config and split, and the label distribution (default DIR: the bundled demo corpus).
 
@@ -17,6 +17,8 @@ import logging
 import sys
 from collections import Counter
 from pathlib import Path
+
+from .arguments import ArgumentParser, add_output_dir
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +44,7 @@ def _label_kwargs(args: argparse.Namespace) -> dict[str, object]:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``sentiv data`` argument parser (one subparser per subcommand)."""
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="sentiv data",
         description="Build Hub-ready dataset folders, print their statistics, push them to the Hub.",
     )
@@ -51,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     text = sub.add_parser("build-text", help="build the text config from an xlsx/csv/parquet/jsonl table")
     text.add_argument("source", metavar="SRC", help="the table, e.g. train.xlsx")
-    text.add_argument("--out", required=True, metavar="DIR", help="the dataset folder (other configs are kept)")
+    add_output_dir(text, required=True, help="the dataset folder (other configs are kept)")
     text.add_argument("--text-column", help="the text column (default: auto-detect text/sentence/comment/content)")
     text.add_argument("--label-column", help="the label column (default: auto-detect label/emotion)")
     _add_label_options(text)
@@ -61,19 +63,21 @@ def build_parser() -> argparse.ArgumentParser:
     speech.add_argument(
         "--audio-dir", required=True, metavar="AUDIO", help="folder the manifest paths are relative to"
     )
-    speech.add_argument("--out", required=True, metavar="DIR", help="the dataset folder (other configs are kept)")
+    add_output_dir(speech, required=True, help="the dataset folder (other configs are kept)")
     speech.add_argument("--multi-label", action="store_true", help="';'-separated labels (hotline layout)")
     _add_label_options(speech)
 
     push = sub.add_parser("push", help="publish a dataset folder to the Hub (token from login or HF_TOKEN)")
-    push.add_argument("out", metavar="DIR", help="the dataset folder")
+    push.add_argument("folder", metavar="DIR", help="the dataset folder")
     push.add_argument("--repo-id", required=True, metavar="ORG/NAME")
     push.add_argument("--gated", choices=["manual", "auto"], help="turn on gated access with this approval mode")
     push.add_argument("--private", action="store_true", help="create the repo as private")
     push.add_argument("--include-rejects", action="store_true", help="also upload <config>/rejected.csv")
 
     stats = sub.add_parser("stats", help="rows per config/split and label distributions")
-    stats.add_argument("out", metavar="DIR", nargs="?", help="the dataset folder (default: the bundled demo corpus)")
+    stats.add_argument(
+        "folder", metavar="DIR", nargs="?", help="the dataset folder (default: the bundled demo corpus)"
+    )
     stats.add_argument("--config", action="append", help="only these configs (repeatable)")
     return parser
 
@@ -83,13 +87,13 @@ def _build_text(args: argparse.Namespace) -> int:
 
     summary = build_text_dataset(
         args.source,
-        args.out,
+        args.output_dir,
         text_column=args.text_column,
         label_column=args.label_column,
         **_label_kwargs(args),
     )
     print(summary)
-    print(f"Wrote {Path(args.out) / 'text'} and {Path(args.out) / 'README.md'}")
+    print(f"Wrote {Path(args.output_dir) / 'text'} and {Path(args.output_dir) / 'README.md'}")
     return 0
 
 
@@ -97,11 +101,11 @@ def _build_speech(args: argparse.Namespace) -> int:
     from ..data.speech import build_speech_dataset
 
     summaries = build_speech_dataset(
-        args.manifest, args.audio_dir, args.out, multi_label=args.multi_label, **_label_kwargs(args)
+        args.manifest, args.audio_dir, args.output_dir, multi_label=args.multi_label, **_label_kwargs(args)
     )
     for summary in summaries:
         print(summary)
-    print(f"Wrote {', '.join(s.config for s in summaries)} to {args.out}")
+    print(f"Wrote {', '.join(s.config for s in summaries)} to {args.output_dir}")
     return 0
 
 
@@ -109,9 +113,9 @@ def _push(args: argparse.Namespace) -> int:
     from ..data.hub import push_dataset_folder
 
     url = push_dataset_folder(
-        args.out, args.repo_id, gated=args.gated, private=args.private, include_rejects=args.include_rejects
+        args.folder, args.repo_id, gated=args.gated, private=args.private, include_rejects=args.include_rejects
     )
-    print(f"Pushed {args.out} to {url}" + (f" (gated: {args.gated} approval)" if args.gated else ""))
+    print(f"Pushed {args.folder} to {url}" + (f" (gated: {args.gated} approval)" if args.gated else ""))
     return 0
 
 
@@ -161,7 +165,7 @@ def _stats(args: argparse.Namespace) -> int:
 
     from ..data import demo_path
 
-    folder = Path(args.out) if args.out else demo_path()
+    folder = Path(args.folder) if args.folder else demo_path()
     configs = _card_configs(folder)
     wanted = args.config or configs
     unknown = [c for c in wanted if c not in configs]
@@ -197,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run ``sentiv data ...``; returns the exit code (0 ok, 2 user error).
 
     Example:
-        >>> main(["build-text", "train.xlsx", "--out", "data", "--label-alias", "Other=Neutral"])  # doctest: +SKIP
+        >>> main(["build-text", "train.xlsx", "--output_dir", "data"])  # doctest: +SKIP
         0
     """
     parser = build_parser()

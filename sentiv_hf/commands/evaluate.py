@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from .arguments import ArgumentParser
 from .errors import CommandError, run_reporting_errors
 
 logger = logging.getLogger(__name__)
@@ -59,18 +60,18 @@ def write_reports(
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sentiv evaluate", description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(prog="sentiv evaluate", description=__doc__.split("\n\n")[0])
     parser.add_argument("checkpoint", help="a folder written by `sentiv train` (or a Hub id)")
     parser.add_argument("--dataset", default=None, help="Hub-ready dataset folder or Hub id (default: demo corpus)")
-    parser.add_argument("--dataset_config", "--dataset-config", default=None, help="default: after the model type")
-    parser.add_argument("--dataset_revision", "--dataset-revision", default=None)
+    parser.add_argument("--dataset_config", default=None, help="default: after the model type")
+    parser.add_argument("--dataset_revision", default=None)
     parser.add_argument("--split", default="test", help="split to score (default: test)")
-    parser.add_argument("--output_dir", "--output-dir", default=None, help="default: CHECKPOINT/eval-<config>-<split>")
-    parser.add_argument("--batch_size", "--batch-size", type=int, default=8)
-    parser.add_argument("--text_column", "--text-column", default="text")
-    parser.add_argument("--audio_column", "--audio-column", default="audio")
-    parser.add_argument("--label_column", "--label-column", default=None, help="default: label, else labels")
-    parser.add_argument("--max_samples", "--max-samples", type=int, default=None, help="score only the first N rows")
+    parser.add_argument("--output_dir", default=None, help="default: CHECKPOINT/eval-<config>-<split>")
+    parser.add_argument("--batch_size", type=int, default=8)
+    parser.add_argument("--text_column", default="text")
+    parser.add_argument("--audio_column", default="audio")
+    parser.add_argument("--label_column", default=None, help="default: label, else labels")
+    parser.add_argument("--max_samples", type=int, default=None, help="score only the first N rows")
     return parser
 
 

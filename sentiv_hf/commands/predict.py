@@ -3,7 +3,8 @@
 A positional INPUT that is an existing file is audio; anything else is text. ``--text`` and ``--audio`` say it
 explicitly. A text model takes texts, a speech model audio files, and a fusion model pairs the i-th text with the
 i-th audio file (a missing half uses the other modality only). One JSON object per input is printed (or written
-to ``--output``): the inputs, the predicted label and the probabilities of the ``--top_k`` best labels.
+to ``OUTPUT_DIR/predictions.jsonl``): the inputs, the predicted label and the probabilities of the ``--top_k``
+best labels.
 
 Examples:
     sentiv predict out/text "Hôm nay tôi rất vui" "Tôi sợ quá"
@@ -22,20 +23,21 @@ from typing import Any
 
 import numpy as np
 
+from .arguments import ArgumentParser, add_output_dir
 from .errors import CommandError, run_reporting_errors
 
 logger = logging.getLogger(__name__)
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sentiv predict", description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(prog="sentiv predict", description=__doc__.split("\n\n")[0])
     parser.add_argument("checkpoint", help="a folder written by `sentiv train` (or a Hub id)")
     parser.add_argument("inputs", nargs="*", help="texts and/or audio files (existing files are audio)")
     parser.add_argument("--text", nargs="+", default=[], help="texts (explicit)")
     parser.add_argument("--audio", nargs="+", default=[], help="audio files (explicit)")
-    parser.add_argument("--top_k", "--top-k", type=int, default=3, help="how many labels to list per input")
-    parser.add_argument("--batch_size", "--batch-size", type=int, default=8)
-    parser.add_argument("--output", default=None, help="write JSON lines here instead of stdout")
+    parser.add_argument("--top_k", type=int, default=3, help="how many labels to list per input")
+    parser.add_argument("--batch_size", type=int, default=8)
+    add_output_dir(parser, help="write OUTPUT_DIR/predictions.jsonl instead of printing the JSON lines")
     return parser
 
 
@@ -159,8 +161,10 @@ def _run(args: argparse.Namespace) -> None:
         row["scores"] = {names[int(j)]: round(float(probs[j]), 6) for j in order}
         lines.append(json.dumps(row, ensure_ascii=False))
     text = "\n".join(lines) + "\n"
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+    if args.output_dir:
+        out = Path(args.output_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "predictions.jsonl").write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
 

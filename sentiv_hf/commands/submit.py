@@ -12,11 +12,13 @@ import argparse
 import logging
 import sys
 
+from .arguments import ArgumentParser
+
 logger = logging.getLogger(__name__)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="sentiv submit",
         description="Validate a submission.json (schema, every test id predicted exactly once, known labels, "
         "metrics RECOMPUTED from the predictions) and/or push it as a pull request to a leaderboard dataset repo.",

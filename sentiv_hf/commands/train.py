@@ -347,6 +347,9 @@ def run_training(task: str, data_args, model_args, training_args, callbacks=None
 def main(argv: list[str] | None = None) -> int:
     """``sentiv train``: returns 0 on success, 2 on a user error (message on stderr)."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] in (["-h"], ["--help"]):
+        print(_usage())
+        return 0
     if argv[1:2] in (["-h"], ["--help"]) and argv[0] in TASKS:
         _argument_parser(argv[0]).print_help()
         return 0

@@ -150,5 +150,5 @@ def run_benchmark(corpus: Path, out: Path, **config) -> tuple[Any, list[dict]]:
     from sentiv_hf.benchmark import BenchmarkConfig, BenchmarkRunner
 
     config = {"epochs": 5, "max_seconds": 1.0, **config}
-    runner = BenchmarkRunner(BenchmarkConfig(dataset=str(corpus), out=str(out), **config), progress=False)
+    runner = BenchmarkRunner(BenchmarkConfig(dataset=str(corpus), output_dir=str(out), **config), progress=False)
     return runner, runner.run()

@@ -10,17 +10,17 @@ def test_no_arguments_select_the_offline_demo_preset():
     config = load_config(build_parser().parse_args([]))
     assert config.name == "demo" and config.dataset is None and config.encoder == "frozen"
     assert config.tasks == ["text", "speech", "multimodal"] and len(config.budgets) == 6 and config.seeds == [0, 1, 2]
-    assert config.out == "sentiv-demo-output"
+    assert config.output_dir == "sentiv-demo-output"
 
 
 def test_flags_override_single_fields(tmp_path):
     path = tmp_path / "b.yaml"
     path.write_text("name: mine\ntasks: [speech]\nmodels: ['baseline:mfcc-logreg']\nepochs: 7\n")
     args = build_parser().parse_args(
-        ["--config", str(path), "--out", "o", "--budgets", "0.5,1", "--seeds", "0,4", "--epochs", "2"]
+        ["--config", str(path), "--output_dir", "o", "--budgets", "0.5,1", "--seeds", "0,4", "--epochs", "2"]
     )
     config = load_config(args)
-    assert (config.name, config.tasks, config.out, config.budgets, config.seeds, config.epochs) == (
+    assert (config.name, config.tasks, config.output_dir, config.budgets, config.seeds, config.epochs) == (
         "mine",
         ["speech"],
         "o",
@@ -33,7 +33,7 @@ def test_flags_override_single_fields(tmp_path):
 
 
 def test_bad_values_exit_with_a_message(capsys, tmp_path):
-    assert main(["--tasks", "txt", "--out", str(tmp_path)]) == 2
+    assert main(["--tasks", "txt", "--output_dir", str(tmp_path)]) == 2
     assert "Unknown task(s) ['txt']" in capsys.readouterr().err
     assert main(["--preset", "nope"]) == 2
     assert "available presets: ['demo', 'sentiv', 'sentiv-frozen']" in capsys.readouterr().err

@@ -191,7 +191,7 @@ def test_cross_dataset_sources_load_at_their_own_revisions(corpus, tmp_path, mon
         },
         budgets=[1.0],
         seeds=1,
-        out=str(tmp_path),
+        output_dir=str(tmp_path),
     )
     record = BenchmarkRunner(config, progress=False).run()[0]
     assert set(calls) == {("multimodal", "train-rev"), ("speech", "test-rev")}
@@ -206,7 +206,7 @@ def test_hotline_binary_derives_negative_labels_from_emotions(corpus, tmp_path):
         hotline_folds=4,
         budgets=[1.0],
         seeds=1,
-        out=str(tmp_path),
+        output_dir=str(tmp_path),
     )
     runner = BenchmarkRunner(config, progress=False)
     (rec,) = runner.run()

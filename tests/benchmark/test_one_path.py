@@ -36,7 +36,7 @@ def run(corpus: Path, out: Path, **config) -> tuple[BenchmarkRunner, list[dict]]
     """A benchmark run on ``corpus`` with ``--save-models``, without progress bars."""
     config = {"max_seconds": 1.0, **config}
     runner = BenchmarkRunner(
-        BenchmarkConfig(dataset=str(corpus), out=str(out), **config), progress=False, save_models=True
+        BenchmarkConfig(dataset=str(corpus), output_dir=str(out), **config), progress=False, save_models=True
     )
     return runner, runner.run()
 
@@ -405,7 +405,7 @@ def test_unknown_confidence_names_the_allowed_values(corpus, tmp_path):
     from sentiv_hf.labels import SPEECH_LABELS, TEXT_LABELS
 
     with pytest.raises(ValueError, match="entropy.*max_prob"):
-        BenchmarkConfig(dataset=str(corpus), out=str(tmp_path), confidence="variance")
+        BenchmarkConfig(dataset=str(corpus), output_dir=str(tmp_path), confidence="variance")
     logits = (np.zeros((2, 7)), np.zeros((2, 6)))
     with pytest.raises(ValueError, match="entropy.*max_prob"):
         fuse_modalities(
@@ -502,10 +502,10 @@ def test_selection_and_reporting_use_the_same_metrics():
 
 def test_save_models_warns_about_runs_finished_without_it(corpus, tmp_path, caplog):
     config = {"tasks": ["text"], "models": ["baseline:tfidf-logreg"], "budgets": [1.0], "seeds": 1}
-    BenchmarkRunner(BenchmarkConfig(dataset=str(corpus), out=str(tmp_path), **config), progress=False).run()
+    BenchmarkRunner(BenchmarkConfig(dataset=str(corpus), output_dir=str(tmp_path), **config), progress=False).run()
     with caplog.at_level("WARNING", logger="sentiv_hf.benchmark.runner"):
         records = BenchmarkRunner(
-            BenchmarkConfig(dataset=str(corpus), out=str(tmp_path), **config), progress=False, save_models=True
+            BenchmarkConfig(dataset=str(corpus), output_dir=str(tmp_path), **config), progress=False, save_models=True
         ).run()
     assert len(records) == 1 and records[0]["checkpoint"] is None
-    assert "1 finished runs in" in caplog.text and "use a new --out folder" in caplog.text
+    assert "1 finished runs in" in caplog.text and "use a new --output_dir folder" in caplog.text

@@ -14,7 +14,7 @@ def _args(corpus, out):
         f"dataset: {corpus}\ntasks: [text, speech, multimodal]\nmodels: [tiny, 'baseline:tfidf-logreg']\n"
         "budgets: [0.5, 1.0]\nseeds: 2\nepochs: 3\nmax_seconds: 1.0\nfusion: [concat_mlp]\n"
     )
-    return ["--config", str(config), "--out", str(out), "--no-progress"]
+    return ["--config", str(config), "--output_dir", str(out), "--no-progress"]
 
 
 def _keys(out):

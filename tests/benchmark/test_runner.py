@@ -67,7 +67,7 @@ def test_feature_cache_encodes_each_clip_once(corpus, tmp_path, monkeypatch):
         epochs=2,
         max_seconds=1.0,
         fusion=["average"],
-        out=str(tmp_path / "out"),
+        output_dir=str(tmp_path / "out"),
     )
     before = ENCODER_CALLS["tiny/speech"]
     records = BenchmarkRunner(config, progress=False).run()
@@ -80,7 +80,7 @@ def test_feature_cache_encodes_each_clip_once(corpus, tmp_path, monkeypatch):
     # a second process-like run (fresh runner, same cache dir, new budgets) reads the cache: no encoder calls
     again = BenchmarkRunner(
         config.with_overrides(
-            budgets=[0.1], seeds=1, out=str(tmp_path / "out2"), cache_dir=str(tmp_path / "out" / "cache")
+            budgets=[0.1], seeds=1, output_dir=str(tmp_path / "out2"), cache_dir=str(tmp_path / "out" / "cache")
         ),
         progress=False,
     )
@@ -144,7 +144,7 @@ def test_finetune_mode_trains_one_tiny_run_with_the_trainer(corpus, tmp_path, mo
         max_seconds=1.0,
         learning_rate=1e-3,
         batch_size=16,
-        out=str(tmp_path),
+        output_dir=str(tmp_path),
     )
     records = BenchmarkRunner(config, progress=False).run()
     tiny = next(r for r in records if r["model"] == "tiny")

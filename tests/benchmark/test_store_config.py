@@ -52,9 +52,9 @@ def test_presets_and_overrides():
     )
     frozen = BenchmarkConfig.from_preset("sentiv-frozen")
     assert frozen.encoder == "frozen" and frozen.models == sentiv.models
-    cfg = demo.with_overrides(budgets="1.0,0.1", seeds="5", tasks="text", epochs=3, out=None)
+    cfg = demo.with_overrides(budgets="1.0,0.1", seeds="5", tasks="text", epochs=3, output_dir=None)
     assert cfg.budgets == [0.1, 1.0] and cfg.seeds == [0, 1, 2, 3, 4] and cfg.tasks == ["text"] and cfg.epochs == 3
-    assert cfg.out == "sentiv-demo-output"
+    assert cfg.output_dir == "sentiv-demo-output"
     assert demo.with_overrides(seeds="0,7").seeds == [0, 7]
     assert cfg.protocol_hash() != demo.with_overrides(epochs=4).protocol_hash()
 

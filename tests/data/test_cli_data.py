@@ -25,7 +25,7 @@ def source(tmp_path):
 
 def test_build_text_then_stats(source, tmp_path, capsys):
     out = tmp_path / "ds"
-    assert main(["build-text", str(source), "--out", str(out), "--split-seed", "3"]) == 0
+    assert main(["build-text", str(source), "--output_dir", str(out), "--split-seed", "3"]) == 0
     printed = capsys.readouterr().out
     assert printed.splitlines()[:4] == [
         "text: 73 input rows -> 70 accepted, 3 rejected",
@@ -46,9 +46,9 @@ def test_build_text_then_stats(source, tmp_path, capsys):
 
 def test_alias_and_strict(source, tmp_path, capsys):
     out = tmp_path / "ds"
-    assert main(["build-text", str(source), "--out", str(out), "--label-alias", "Joy=Enjoyment"]) == 0
+    assert main(["build-text", str(source), "--output_dir", str(out), "--label-alias", "Joy=Enjoyment"]) == 0
     assert capsys.readouterr().out.startswith("text: 73 input rows -> 71 accepted, 2 rejected")
-    assert main(["build-text", str(source), "--out", str(out), "--strict"]) == 2
+    assert main(["build-text", str(source), "--output_dir", str(out), "--strict"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("sentiv data build-text: error: --strict: 3 of 73 rows of ")
     assert len(err.strip().splitlines()) == 1
@@ -57,13 +57,13 @@ def test_alias_and_strict(source, tmp_path, capsys):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["build-text", "{tmp}/missing.xlsx", "--out", "{tmp}/ds"], "Data file not found: {tmp}/missing.xlsx."),
+        (["build-text", "{tmp}/missing.xlsx", "--output_dir", "{tmp}/ds"], "Data file not found: {tmp}/missing.xlsx."),
         (
-            ["build-text", "{src}", "--out", "{tmp}/ds", "--text-column", "nope"],
+            ["build-text", "{src}", "--output_dir", "{tmp}/ds", "--text-column", "nope"],
             "The text column 'nope' is not among the columns found: 'sentence', 'emotion'.",
         ),
         (
-            ["build-text", "{src}", "--out", "{tmp}/ds", "--label-alias", "Joy"],
+            ["build-text", "{src}", "--output_dir", "{tmp}/ds", "--label-alias", "Joy"],
             "Invalid --label-alias 'Joy': expected RAW=LABEL, for example 'Other=Neutral'.",
         ),
         (["stats", "{tmp}/nowhere"], "Dataset folder not found: {tmp}/nowhere."),
@@ -90,7 +90,7 @@ def test_argparse_errors_exit_2(capsys):
 
 def test_stats_defaults_to_demo_path(source, tmp_path, monkeypatch, capsys):
     out = tmp_path / "demo"
-    assert main(["build-text", str(source), "--out", str(out)]) == 0
+    assert main(["build-text", str(source), "--output_dir", str(out)]) == 0
     capsys.readouterr()
     monkeypatch.setattr(sentiv_hf.data, "demo_path", lambda: out)
     assert main(["stats"]) == 0
@@ -110,7 +110,17 @@ def test_build_speech_passes_options(tmp_path, monkeypatch, capsys):
         return [BuildSummary("speech", 3, 2, 1, {"missing file": 1}, {"train": 2})]
 
     monkeypatch.setattr(sentiv_hf.data.speech, "build_speech_dataset", fake)
-    argv = ["build-speech", "m.csv", "--audio-dir", "wav", "--out", "ds", "--multi-label", "--label-alias", "x=Fear"]
+    argv = [
+        "build-speech",
+        "m.csv",
+        "--audio-dir",
+        "wav",
+        "--output_dir",
+        "ds",
+        "--multi-label",
+        "--label-alias",
+        "x=Fear",
+    ]
     assert main(argv + ["--split-seed", "5", "--strict"]) == 0
     assert seen == {
         "manifest": "m.csv",
@@ -128,7 +138,7 @@ def test_build_speech_passes_options(tmp_path, monkeypatch, capsys):
 
 def test_push_command_with_mocked_hub(source, tmp_path, monkeypatch, capsys):
     out = tmp_path / "ds"
-    assert main(["build-text", str(source), "--out", str(out)]) == 0
+    assert main(["build-text", str(source), "--output_dir", str(out)]) == 0
     capsys.readouterr()
     calls = []
     monkeypatch.setenv("HF_TOKEN", TOKEN)
@@ -152,7 +162,7 @@ def test_push_command_with_mocked_hub(source, tmp_path, monkeypatch, capsys):
 
 def test_push_command_no_network(source, tmp_path, monkeypatch, capsys):
     out = tmp_path / "ds"
-    assert main(["build-text", str(source), "--out", str(out)]) == 0
+    assert main(["build-text", str(source), "--output_dir", str(out)]) == 0
     capsys.readouterr()
     monkeypatch.setenv("HF_TOKEN", TOKEN)
 
