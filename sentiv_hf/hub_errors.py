@@ -79,6 +79,8 @@ def _classify(error: BaseException) -> str | None:
         text += f" {chained}"
     if "OfflineModeIsEnabled" in names or "OfflineModeIsEnabled" in text:
         return "offline"
+    if "LocalTokenNotFoundError" in names:
+        return "no-token"
     if names & {"GatedRepoError"}:
         return "gated"
     if (
@@ -91,33 +93,43 @@ def _classify(error: BaseException) -> str | None:
         return "revision"
     if names & {"LocalEntryNotFoundError"} or "couldn't connect to" in text.lower() or "Couldn't reach" in text:
         return "offline" if _offline() else "unreachable"
-    if names & {"ConnectError", "ConnectTimeout", "TimeoutException", "TransportError", "NetworkError"}:
+    # Transport errors of httpx/requests by class name (huggingface_hub changed clients), and the builtin ones.
+    if names & {"ConnectError", "ConnectTimeout", "TimeoutException", "TransportError", "NetworkError", "Timeout"}:
         return "unreachable"
-    if names & {"ConnectionError", "Timeout", "ReadTimeout", "ConnectTimeout"} and "Hub" in text:
+    if isinstance(error, ConnectionError | TimeoutError):
         return "unreachable"
     if names & {"HfHubHTTPError"}:
         return "http"
     return None
 
 
-def hub_failure(error: BaseException, what: str, *, tokens: tuple[str | None, ...] = ()) -> UserError | None:
+def hub_failure(
+    error: BaseException, what: str, *, tokens: tuple[str | None, ...] = (), push: bool = False
+) -> UserError | None:
     """The one-line `UserError` for a Hub failure while fetching ``what``; None if ``error`` is something else.
 
     Args:
         error: the exception raised by datasets, transformers or huggingface_hub.
         what: what was being fetched or pushed, e.g. ``"model 'vinai/phobert-base'"``.
         tokens: tokens to scrub from the message besides ``HF_TOKEN`` and the stored login.
+        push: the call uploads to ``what``, a repo (the fix is then the network or offline mode, never a local
+            folder), e.g. ``hub_failure(error, "dataset repo 'org/x'", push=True)``.
     """
     kind = _classify(error)
     if kind is None:
         return None
-    if kind == "offline":
+    if kind == "offline" and push:
+        message = f"Cannot push to {what}: offline mode is on (HF_HUB_OFFLINE=1); unset HF_HUB_OFFLINE and retry."
+    elif kind == "offline":
         message = f"Cannot fetch {what}: offline mode is on (HF_HUB_OFFLINE=1) and it is not in the local cache; "
         message += _OFFLINE_FIX + "."
+    elif kind == "unreachable" and push:
+        message = f"Cannot reach the Hugging Face Hub to push to {what}: check the network or HF_ENDPOINT, and retry."
     elif kind == "unreachable":
-        message = (
-            f"Cannot reach the Hugging Face Hub for {what}: check the network or HF_ENDPOINT, or pass a local folder."
-        )
+        message = f"Cannot reach the Hugging Face Hub for {what}: check the network or HF_ENDPOINT, "
+        message += "or pass a local folder."
+    elif kind == "no-token":
+        message = f"Cannot access {what}: no Hub token found; run `hf auth login` or set HF_TOKEN, then retry."
     elif kind == "not-found":
         message = f"{what} is not on the Hub (or is private and you are not logged in): check the id, "
         message += "or run `hf auth login`."
@@ -129,15 +141,16 @@ def hub_failure(error: BaseException, what: str, *, tokens: tuple[str | None, ..
         status = getattr(getattr(error, "response", None), "status_code", None)
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         hint = "the token is missing, invalid or lacks access; run `hf auth login`" if status in (401, 403) else ""
-        message = f"The Hub refused {what} (HTTP {status}): {first_line}" + (f"; {hint}." if hint else ".")
+        subject = f"the push to {what}" if push else what
+        message = f"The Hub refused {subject} (HTTP {status}): {first_line}" + (f"; {hint}." if hint else ".")
     return UserError(scrub_secrets(message, *tokens))
 
 
 @contextmanager
-def hub_access(what: str, *, tokens: tuple[str | None, ...] = ()) -> Iterator[None]:
+def hub_access(what: str, *, tokens: tuple[str | None, ...] = (), push: bool = False) -> Iterator[None]:
     """Run a block that may reach the Hub; its Hub failures become one-line `UserError`s.
 
-    Other exceptions pass through unchanged.
+    Other exceptions pass through unchanged. ``push=True`` words the message for an upload.
 
     Example:
         >>> with hub_access("model 'vinai/phobert-base'"):  # doctest: +SKIP
@@ -148,7 +161,7 @@ def hub_access(what: str, *, tokens: tuple[str | None, ...] = ()) -> Iterator[No
     except UserError:
         raise
     except Exception as error:
-        failure = hub_failure(error, what, tokens=tokens)
+        failure = hub_failure(error, what, tokens=tokens, push=push)
         if failure is None:
             raise
         raise failure from None

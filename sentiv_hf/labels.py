@@ -140,16 +140,31 @@ def to_binary(name: str) -> str:
     return "negative" if name in NEGATIVE_EMOTIONS else "non-negative"
 
 
-def binary_from_multilabel(names: Iterable[str], non_negative: Iterable[str] = NON_NEGATIVE_LABELS) -> str:
-    """Binary label of a fine-grained hotline example: ``negative`` when any of its labels is a negative type.
+def binary_from_multilabel(
+    names: Iterable[str],
+    non_negative: Iterable[str] = NON_NEGATIVE_LABELS,
+    *,
+    negative: Iterable[str] | None = None,
+) -> str:
+    """Binary label of a fine-grained (multi-label) example: ``negative`` or ``non-negative``.
 
-    The fine-grained hotline labels (Despair, Pain, Grievance, ...) are all negative types, and so are the negative
-    SentiV emotions. An example is ``non-negative`` only when it has no label, or only labels listed in
-    ``non_negative`` (by default the non-negative SentiV emotions Enjoyment, Neutral and Surprise, and ``None``).
+    The default suits real hotline data, whose fine-grained labels (Despair, Pain, Grievance, ...) are all negative
+    types: an example is ``negative`` when any of its labels is not listed in ``non_negative`` (by default the
+    non-negative SentiV emotions Enjoyment, Neutral and Surprise, and ``None``), so an example with no label is
+    ``non-negative``. A label set that is not made of negative types (Thanks, Inquiry, Complaint, ...) would make
+    every example ``negative``; for it, pass ``negative``: the labels that count as negative (``sentiv data
+    build-speech --negative_labels``), and every other label is non-negative.
+
+    Names match case- and whitespace-insensitively.
 
     Example:
         >>> binary_from_multilabel(["Despair", "Pain"]), binary_from_multilabel(["enjoyment"])
         ('negative', 'non-negative')
+        >>> [binary_from_multilabel(names, negative=["Complaint"]) for names in (["Thanks"], ["complaint", "Thanks"])]
+        ['non-negative', 'negative']
     """
+    if negative is not None:
+        keys = {normalize_label_key(n) for n in negative}
+        return "negative" if any(normalize_label_key(n) in keys for n in names) else "non-negative"
     keys = {normalize_label_key(n) for n in non_negative}
     return "negative" if any(normalize_label_key(n) not in keys for n in names) else "non-negative"

@@ -126,8 +126,10 @@ def test_text_run_outputs(text_run, corpus):
     assert "eval_macro_f1" in _json(text_run / "eval_results.json")
 
 
-def test_text_model_card(text_run):
+def test_text_model_card(text_run, corpus):
     card = ModelCard.load(text_run / "README.md")
+    assert corpus not in str(card)  # issue 9: the local dataset appears by its folder name, never its absolute path
+    assert f"| Dataset | `{Path(corpus).name}` (a local folder), config `text` |" in card.text
     test_metrics = _json(text_run / "test_results.json")
     results = {(r.dataset_split, r.metric_name): r.metric_value for r in card.data.eval_results}
     assert results[("test", "Macro F1 (test)")] == round(test_metrics["test_macro_f1"], 4)
@@ -152,7 +154,7 @@ def test_speech_run_from_yaml_with_tensorboard(speech_run):
     assert any(r.dataset_split == "test" for r in card.data.eval_results)
 
 
-def test_fusion_run(fusion_run):
+def test_fusion_run(fusion_run, text_run, speech_run):
     config = _json(fusion_run / "config.json")
     assert config["model_type"] == "sentiv-fusion"
     assert config["fusion"] == "concat_mlp"
@@ -161,6 +163,9 @@ def test_fusion_run(fusion_run):
     assert "test_macro_f1" in _json(fusion_run / "test_results.json")
     card = ModelCard.load(fusion_run / "README.md")
     assert "Speech + text emotion recognition" in card.text
+    assert card.data.pipeline_tag is None  # issue 9: no Hub pipeline takes text + audio for classification
+    assert str(text_run) not in str(card) and str(speech_run) not in str(card)
+    assert f"| Base model | `{text_run.name}` (a local folder) + `{speech_run.name}` (a local folder) |" in card.text
     assert any(r.dataset_config == "multimodal" for r in card.data.eval_results)
 
 
@@ -291,7 +296,7 @@ def test_predict_rejects_an_empty_audio_file_and_warns_on_a_long_one(speech_run,
     long = tmp_path / "long.wav"
     sf.write(long, (0.1 * np.sin(np.arange(16000 * 12) / 9)).astype(np.float32), 16000)
     assert predict_cmd.main([str(speech_run), "--audio", str(long)]) == 0
-    assert "lasts 12.0 s; the model uses its central 8.0 s" in caplog.text
+    assert f"{long}: 12.00 s is longer than max_duration_s=8.00 s; keeping the centre 8.00 s." in caplog.text
 
 
 def test_missing_relative_checkpoint_that_looks_like_a_hub_id(tmp_path, monkeypatch, capsys):
@@ -402,9 +407,11 @@ def test_push_to_hub_uploads_checkpoint_and_gated_card(corpus, tmp_path):
 
     out = tmp_path / "push"
     create_repo = mock.MagicMock(return_value=RepoUrl("https://huggingface.co/org/sentiv-text-tiny"))
+    update_repo_settings = mock.MagicMock()
     with (
         mock.patch.object(HfApi, "create_repo", create_repo),
         mock.patch.object(HfApi, "upload_folder", fake_upload_folder),
+        mock.patch.object(HfApi, "update_repo_settings", update_repo_settings),
     ):
         code = train(
             "text",
@@ -413,14 +420,15 @@ def test_push_to_hub_uploads_checkpoint_and_gated_card(corpus, tmp_path):
             *flags(hub_model_id="org/sentiv-text-tiny"),
             "--hub-private-repo",  # the bare flag, as documented
             *flags(hub_strategy="end"),
-            "--gated",
-            *flags(max_eval_samples=7),
+            *flags(gated="auto", max_eval_samples=7),
             *FAST,
         )
     assert code == 0
     create_repo.assert_called_once()
     assert create_repo.call_args.args[0] == "org/sentiv-text-tiny"
     assert create_repo.call_args.kwargs["private"] is True
+    assert update_repo_settings.call_args.args == ("org/sentiv-text-tiny",)
+    assert update_repo_settings.call_args.kwargs["gated"] == "auto"
     (upload,) = uploads
     assert upload["repo_id"] == "org/sentiv-text-tiny"
     assert upload["folder_path"] == str(out)

@@ -117,3 +117,14 @@ def test_binary_from_multilabel():
     assert binary_from_multilabel(["surprise", "Neutral"]) == "non-negative"
     assert binary_from_multilabel(["Surprise", "Fear"]) == "negative"
     assert binary_from_multilabel(["Calm"], non_negative=["calm"]) == "non-negative"
+
+
+def test_binary_from_multilabel_with_negative_labels():
+    """Issue 9.13: labels that are not negative types (call types) name the negative ones explicitly."""
+    negative = ["Complaint", " grievance "]
+    assert binary_from_multilabel(["Thanks", "Inquiry"], negative=negative) == "non-negative"
+    assert binary_from_multilabel(["thanks", "COMPLAINT"], negative=negative) == "negative"
+    assert binary_from_multilabel(["Grievance"], negative=negative) == "negative"
+    assert binary_from_multilabel([], negative=negative) == "non-negative"
+    # The default rule would call every one of these negative: only non-negative SentiV emotions are exempt.
+    assert binary_from_multilabel(["Thanks"]) == "negative"

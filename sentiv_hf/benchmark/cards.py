@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .report import budget_label, markdown_tables, slug, summarize
+from .report import budget_label, headline_metrics, markdown_tables, record_dataset_name, slug, summarize
 from .submission import model_family
 
 TASK_TYPES = {"text": "text-classification", "cross_modal": "text-classification"}
 
 
 def model_index_card(records: list[dict], family: str):
-    """A model card whose ``model-index`` holds the benchmark results of one model family (mean over seeds of the
-    headline metric, accuracy and macro-F1, per task row and budget), built with ``huggingface_hub``.
+    """A model card whose ``model-index`` holds the benchmark results of one model family (mean over seeds of
+    macro-F1, accuracy, weighted-F1 and any other headline metric such as ``f1_negative``, per task row and budget),
+    built with ``huggingface_hub``. The dataset is named by its Hub id or folder name, never a local path.
 
     Example:
         >>> card = model_index_card(store.load(), "tiny")  # doctest: +SKIP
@@ -24,7 +25,9 @@ def model_index_card(records: list[dict], family: str):
     if not mine:
         raise ValueError(f"No results for model {family!r}.")
     results = []
-    for metric, metric_type in (("macro_f1", "f1"), ("accuracy", "accuracy"), ("weighted_f1", "f1")):
+    metrics = dict.fromkeys(["macro_f1", "accuracy", "weighted_f1", *headline_metrics(mine)])
+    for metric in metrics:
+        metric_type = "accuracy" if metric == "accuracy" else "f1"
         for (task, name), by_budget in summarize(mine, metric).items():
             rec = next(r for r in mine if r["task"] == task and r["model"] == name)
             for budget, (mean, std, n) in by_budget.items():
@@ -32,7 +35,7 @@ def model_index_card(records: list[dict], family: str):
                     EvalResult(
                         task_type=TASK_TYPES.get(task, "audio-classification"),
                         task_name=f"SentiV {task}",
-                        dataset_type=rec["dataset"]["path"],
+                        dataset_type=record_dataset_name(rec),
                         dataset_name=f"SentiV ({rec['dataset']['config']})",
                         dataset_config=rec["dataset"]["config"],
                         dataset_split="test" if not task.startswith("hotline") else "cv",

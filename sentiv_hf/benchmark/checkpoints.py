@@ -2,8 +2,9 @@
 
 A folder is what ``sentiv train`` writes: ``save_pretrained`` weights (safetensors) and config, the tokenizer and/or
 feature extractor, and a model card whose ``model-index`` holds the run's test metrics with the task, dataset, label
-budget and seed. ``from_pretrained``, the pipelines and ``sentiv evaluate CKPT --dataset D --dataset_config C
---split test`` give back the metrics of the run's results line, and ``push_to_hub`` uploads it as it is.
+budget and seed, and ``train_ids.json`` (the dataset, config and training ids, as ``sentiv train`` writes it).
+``from_pretrained``, the pipelines and ``sentiv evaluate CKPT`` (which reads the dataset from ``train_ids.json``)
+give back the metrics of the run's results line, and ``push_to_hub`` uploads it as it is.
 
 The folder is written under a temporary name and renamed into place, so a killed run never leaves half a checkpoint.
 """
@@ -30,11 +31,13 @@ def save_run_checkpoint(outcome: Outcome, folder: Path, record: dict[str, Any], 
         outcome: the run's outcome; ``outcome.checkpoint`` is ``(model, [processors])``.
         folder: the checkpoint folder (replaced if it exists).
         record: the run's results line (task, budget, seed, metrics, n_train).
-        source: the dataset the run was tested on (``{"path", "revision", "config"}``).
+        source: the dataset the run was tested on (``{"path", "name", "revision", "config"}``); the card names it
+            by its Hub id or folder name (`card_dataset_id`), never by its local path.
 
     Example:
         >>> save_run_checkpoint(outcome, Path("out/models/text--tiny--b0.1--s0"), record, source)  # doctest: +SKIP
     """
+    from sentiv_hf.training.inference import write_training_record
     from sentiv_hf.training.model_card import SentiVModelCardData
 
     model, processors = outcome.checkpoint
@@ -51,7 +54,7 @@ def save_run_checkpoint(outcome: Outcome, folder: Path, record: dict[str, Any], 
     card = fitted.card_data if fitted is not None and fitted.card_data is not None else SentiVModelCardData()
     card.task = CARD_TASKS[task]
     card.base_model = record["model"] if task != "multimodal" else f"{record['text_model']} + {record['speech_model']}"
-    card.dataset_id = source["path"]
+    card.dataset_id = card_dataset_id(source)
     card.dataset_config = source["config"]
     card.dataset_revision = source.get("revision")
     card.label_budget = record["budget"]
@@ -66,6 +69,16 @@ def save_run_checkpoint(outcome: Outcome, folder: Path, record: dict[str, Any], 
     card.metrics = {}
     card.add_metrics({f"test_{k}": v for k, v in record["metrics"].items()}, "test")
     card.save(tmp / "README.md")
+    # What `sentiv evaluate` reads without --dataset: the dataset is stored relative to the final folder.
+    write_training_record(
+        tmp,
+        dataset=source["path"],
+        config=source["config"],
+        revision=source.get("revision"),
+        budget=record["budget"],
+        seed=record["seed"],
+        ids=outcome.train_ids,
+    )
 
     if folder.exists():
         old = folder.with_name(f".{folder.name}.old{os.getpid()}")
@@ -76,6 +89,20 @@ def save_run_checkpoint(outcome: Outcome, folder: Path, record: dict[str, Any], 
         os.replace(tmp, folder)
     logger.info("Saved checkpoint %s", folder)
     return folder
+
+
+def card_dataset_id(source: dict[str, Any]) -> str:
+    """How a checkpoint's card names its dataset: the Hub id, or ``./<folder name>`` for a local folder (the bundled
+    demo corpus included), so that neither an absolute local path nor a made-up Hub link ends up in the card.
+
+    Example:
+        >>> card_dataset_id({"path": "org/sentiv", "name": "org/sentiv"})
+        'org/sentiv'
+    """
+    from .output import dataset_name
+
+    name = source.get("name") or dataset_name(source["path"])
+    return f"./{name}" if Path(source["path"]).is_dir() else name
 
 
 def _preprocessing(model) -> str:

@@ -32,8 +32,17 @@ from .features import FeatureProvider
 from .fitting import BudgetFitter
 from .kinds import ModelSpec, parse_model
 from .learners import TrainSettings
+from .output import OutputLock, check_dataset_manifest, dataset_name, dataset_source
 from .store import ResultsStore
-from .tasks import HOTLINE_LABEL_COLUMN, Outcome, evaluate_outcome, headline_metric, ids_hash
+from .tasks import (
+    HOTLINE_LABEL_COLUMN,
+    ONE_CLASS_FIX,
+    Outcome,
+    evaluate_outcome,
+    gold_class_counts,
+    headline_metric,
+    ids_hash,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -116,18 +125,22 @@ def fusion_pairs(models: list[ModelSpec]) -> list[tuple[str, ModelSpec, ModelSpe
 
 
 def summary_line(record: dict) -> str:
-    """The one-line summary printed when a run finishes."""
+    """The one-line summary printed when a run finishes (``†``: a class is empty in the task's data)."""
     headline, metrics = record["headline_metric"], record["metrics"]
     accuracy = metrics.get("accuracy", metrics.get("subset_accuracy", float("nan")))
+    mark = " † (a class is empty: not meaningful)" if record.get("class_warnings") else ""
     return (
         f"[{record['task']}] {record['model']:<32} budget {record['budget']:>5.0%} seed {record['seed']}: "
-        f"{headline} {metrics[headline]:.3f}  acc {accuracy:.3f}  n_train {record['n_train']:>5}  "
+        f"{headline} {metrics[headline]:.3f}{mark}  acc {accuracy:.3f}  n_train {record['n_train']:>5}  "
         f"{record['wall_time_s']:.1f}s"
     )
 
 
 class BenchmarkRunner:
     """Runs a `BenchmarkConfig`, storing one line per finished run in ``OUTPUT_DIR/results.jsonl``.
+
+    `run` holds the output folder's lock (`OutputLock`) and refuses a folder that holds results of another dataset
+    (`check_dataset_manifest`).
 
     Args:
         config: the benchmark.
@@ -152,9 +165,14 @@ class BenchmarkRunner:
         self.save_models = save_models
         self.out = config.out_dir
         self.store = ResultsStore(self.out / "results.jsonl")
+        self.lock = OutputLock(self.out)
         self.cache = FeatureCache(config.cache_path)
         self.protocol = config.protocol_hash()
         self._models = {m: parse_model(m, config.model_revisions) for m in config.models}
+        # Runs name their models by `ModelSpec.name` ("vinai/phobert-base" for "text:vinai/phobert-base"); looking
+        # them up by that name keeps the modality the entry was written with (no config download to guess it).
+        self._by_name = {spec.name: spec for spec in self._models.values()}
+        self._class_warnings: dict[str, list[str]] = {}
         self._splits: dict[tuple, dict[str, Split]] = {}
         self.provider = FeatureProvider(
             self.cache,
@@ -188,9 +206,12 @@ class BenchmarkRunner:
         return spec.key(self.protocol, fingerprint(identities)[:12] if identities else "")
 
     def model(self, name: str) -> ModelSpec:
-        if name not in self._models:
-            self._models[name] = parse_model(name, self.config.model_revisions)
-        return self._models[name]
+        """The parsed model of a run's model name (or of a ``models:`` entry)."""
+        spec = self._by_name.get(name) or self._models.get(name)
+        if spec is None:
+            spec = self._models[name] = parse_model(name, self.config.model_revisions)
+            self._by_name.setdefault(spec.name, spec)
+        return spec
 
     def splits(
         self,
@@ -212,6 +233,60 @@ class BenchmarkRunner:
         if key not in self._splits:
             self._splits[key] = load_task_splits(dataset, config_name, revision=revision, label_column=label_column)
         return self._splits[key]
+
+    def _dataset_configs(self) -> dict[str, str]:
+        """``{config: label column}`` of every config of the benchmark's dataset that its tasks read (cross-dataset
+        sources that name another dataset are recorded in their results lines instead)."""
+        cfg = self.config
+        reads = {"multimodal": ("text", "speech", "multimodal"), "cross_modal": ("text", "cross_modal")}
+        needed: dict[str, str] = {}
+        for task in cfg.tasks:
+            if task == "cross_dataset":
+                for side in ("train", "test"):
+                    if "dataset" not in cfg.cross_dataset[side]:
+                        needed.setdefault(cfg.cross_dataset[side]["config"], "label")
+            elif task in HOTLINE_LABEL_COLUMN:
+                needed.setdefault(cfg.task_config(task), HOTLINE_LABEL_COLUMN[task])
+            else:
+                for read in reads.get(task, (task,)):
+                    needed.setdefault(cfg.task_config(read), "label")
+        return needed
+
+    def dataset_manifest(self) -> dict:
+        """What identifies the benchmark's dataset: source, name, revision and a fingerprint per config it reads
+        (what `check_dataset_manifest` compares with the output folder's ``dataset.json``)."""
+        fingerprints = {}
+        for config_name, label_column in self._dataset_configs().items():
+            splits = self.splits(config_name, label_column=label_column)
+            digest = ids_hash([f"{name}:{split.fingerprint}" for name, split in splits.items()])
+            fingerprints[config_name] = digest[:16]
+        return {
+            "source": dataset_source(self.config.dataset),
+            "name": dataset_name(self.config.dataset),
+            "revision": self.config.dataset_revision,
+            "fingerprints": fingerprints,
+        }
+
+    def class_warnings(self, task: str) -> list[str]:
+        """Where the data of a ``hotline_binary`` task has an empty class (`tasks.hotline_class_warnings`), logged
+        once as a warning; ``[]`` for other tasks. Each run of the task records it, and the tables mark it ``†``."""
+        if task != "hotline_binary":
+            return []
+        if task not in self._class_warnings:
+            splits = self.splits(self.config.task_config(task), label_column=HOTLINE_LABEL_COLUMN[task])
+            found = tasks.hotline_class_warnings(splits, self.config.hotline_folds)
+            if found:
+                logger.warning(
+                    "Task %s on dataset %s (config %r) has an empty class in: %s. Its scores are not meaningful "
+                    "(marked † in the tables); %s.",
+                    task,
+                    dataset_name(self.config.dataset),
+                    self.config.task_config(task),
+                    "; ".join(found),
+                    ONE_CLASS_FIX,
+                )
+            self._class_warnings[task] = found
+        return self._class_warnings[task]
 
     def _source_splits(self, source: dict) -> dict[str, Split]:
         """Splits of a ``cross_dataset`` source ``{dataset, revision, config}`` at its own revision."""
@@ -326,6 +401,8 @@ class BenchmarkRunner:
             "n_train": len(outcome.train_ids),
             "train_ids_sha256": ids_hash(outcome.train_ids),
             "n_test": len(outcome.ids),
+            "test_class_counts": gold_class_counts(outcome),
+            "class_warnings": self.class_warnings(spec.task),
             "metrics": metrics,
             "predictions": predictions,
             "selection": outcome.selection,
@@ -362,25 +439,42 @@ class BenchmarkRunner:
         """Where a task's gold test labels live (what a submission of this task is validated against)."""
         if task == "cross_dataset":
             test, train = self.config.cross_dataset["test"], self.config.cross_dataset["train"]
+            test_dataset, train_dataset = (
+                test.get("dataset", self.config.dataset),
+                train.get("dataset", self.config.dataset),
+            )
             return {
-                "path": resolve_dataset(test.get("dataset", self.config.dataset)),
+                "path": resolve_dataset(test_dataset),
+                "name": dataset_name(test_dataset),
                 "revision": test.get("revision") if "dataset" in test else self.config.dataset_revision,
                 "config": test["config"],
                 "trained_on": {
-                    "path": resolve_dataset(train.get("dataset", self.config.dataset)),
+                    "path": resolve_dataset(train_dataset),
+                    "name": dataset_name(train_dataset),
                     "revision": train.get("revision") if "dataset" in train else self.config.dataset_revision,
                     "config": train["config"],
                 },
             }
         return {
             "path": resolve_dataset(self.config.dataset),
+            "name": dataset_name(self.config.dataset),
             "revision": self.config.dataset_revision,
             "config": self.config.task_config(task),
         }
 
     def run(self) -> list[dict]:
-        """Run every pending run, append each to the store, and return the records of this config's runs."""
+        """Run every pending run, append each to the store, and return the records of this config's runs.
 
+        Holds the output folder's lock throughout (`OutputLock`: a second process on the folder gets a `UserError`)
+        and first checks that the folder holds no results of another dataset (`check_dataset_manifest`).
+        """
+        with self.lock:
+            check_dataset_manifest(self.out, self.dataset_manifest())
+            for task in self.config.tasks:
+                self.class_warnings(task)  # warn before hours of runs, not after
+            return self._run_plan()
+
+    def _run_plan(self) -> list[dict]:
         plan = self.plan()
         done = self.store.finished_keys()
         pending = [s for s in plan if self.run_key(s) not in done]

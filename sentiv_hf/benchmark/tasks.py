@@ -6,7 +6,10 @@
 * ``cross_modal``: the text model of task A evaluated on the speech transcripts (7 → 6 labels, Disgust → Anger).
 * ``cross_dataset``: train on one dataset/config, test on another with the same label space.
 * ``hotline_binary`` / ``hotline_multilabel``: grouped k-fold CV by ``speaker_id`` (validation = the next fold),
-  budgets taken inside each fold's training part, predictions pooled over folds; weighted-F1 is the headline.
+  budgets taken inside each fold's training part, predictions pooled over folds. The binary headline is the F1 of
+  the ``negative`` class (``f1_negative``, what the hotline study reports), the multi-label headline weighted-F1;
+  each picks the epoch or ``C`` on validation too. A binary split or fold with an empty class is flagged
+  (`hotline_class_warnings`).
 
 Each task takes explicit inputs: the run, its model(s), the `Split`s it reads and the `BudgetFitter` that trains; it
 returns an `Outcome` with the test logits and, for the neural kinds, the trained models (saved with
@@ -34,12 +37,25 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-HEADLINE: dict[str, str] = {"hotline_binary": "weighted_f1", "hotline_multilabel": "weighted_f1"}
+#: The metric each task is selected (validation) and ranked (reports) by; tasks not listed use ``macro_f1``.
+#: ``f1_negative`` is the metrics module's per-class F1 of the class named ``negative`` (`labels.BINARY_LABELS`).
+HEADLINE: dict[str, str] = {"hotline_binary": "f1_negative", "hotline_multilabel": "weighted_f1"}
 HOTLINE_LABEL_COLUMN = {"hotline_binary": "binary_label", "hotline_multilabel": "labels"}
+#: What fixes a hotline binary task whose data has an empty class (all rows one class).
+ONE_CLASS_FIX = (
+    "rebuild the dataset with `sentiv data build-speech ... --negative_labels LABEL,...` so that both classes occur "
+    "(see the mapping in its dataset card)"
+)
 
 
 def headline_metric(task: str) -> str:
-    """The metric a task is ranked by: weighted-F1 for the hotline tasks, macro-F1 otherwise."""
+    """The metric a task is ranked by: ``f1_negative`` for ``hotline_binary``, weighted-F1 for
+    ``hotline_multilabel``, macro-F1 otherwise.
+
+    Example:
+        >>> headline_metric("hotline_binary"), headline_metric("text")
+        ('f1_negative', 'macro_f1')
+    """
     return HEADLINE.get(task, "macro_f1")
 
 
@@ -88,6 +104,21 @@ def evaluate_outcome(outcome: Outcome) -> tuple[dict, dict]:
         pred = np.asarray(outcome.logits).argmax(axis=-1)
         predictions = {i: names[int(p)] for i, p in zip(outcome.ids, pred)}
     return _plain(metrics), predictions
+
+
+def gold_class_counts(outcome: Outcome) -> list[int]:
+    """Test examples per class, in label-id order (multi-label: positives per label); what the reports' chance level
+    and the empty-class checks read.
+
+    Example:
+        >>> gold_class_counts(Outcome(["a", "b"], np.zeros((2, 3)), np.array([2, 2]), ["x", "y", "z"], []))
+        [0, 0, 2]
+    """
+    gold = np.asarray(outcome.gold)
+    if outcome.multi_label:
+        return [int(v) for v in gold.sum(axis=0)]
+    gold = gold.reshape(-1)
+    return [int(v) for v in np.bincount(gold[gold >= 0], minlength=len(outcome.label_names))]
 
 
 def _plain(value):
@@ -259,6 +290,46 @@ def pooled_split(splits: dict[str, Split]) -> Split:
     )
 
 
+def _class_counts_text(counts: np.ndarray, names: list[str]) -> str:
+    return ", ".join(f"{int(c)} {n}" for c, n in zip(counts, names))
+
+
+def hotline_class_warnings(splits: dict[str, Split], n_folds: int) -> list[str]:
+    """Where a single-label hotline task has an empty class, described as ``"<where>: <count> <class>, ..."``: the
+    whole config when a class never occurs at all (then every split and fold is one-class too), else each of its
+    splits and each cross-validation fold's train pool, validation and test part that lacks a class.
+
+    A class that never occurs makes the binary task one-class: every prediction of the remaining class is right and
+    the scores (1.000) say nothing. An empty list means every part holds every class.
+
+    Example:
+        >>> hotline_class_warnings(load_task_splits("d", "speech", label_column="binary_label"), 5)  # doctest: +SKIP
+        ['all 40 examples: 0 non-negative, 40 negative']
+    """
+    names = list(splits["train"].label_names)
+    pooled = pooled_split(splits)
+    labels = np.asarray(pooled.labels, dtype=np.int64)
+
+    def counts(rows) -> np.ndarray:
+        return np.bincount(labels[rows], minlength=len(names))
+
+    everything = counts(np.arange(len(labels)))
+    if (everything == 0).any():
+        return [f"all {len(labels)} examples: {_class_counts_text(everything, names)}"]
+    found = []
+    start = 0
+    for name in ("train", "validation", "test"):
+        rows = np.arange(start, start + len(splits[name]))  # `pooled_split` concatenates the splits in this order
+        start += len(splits[name])
+        if (counts(rows) == 0).any():
+            found.append(f"{name} split: {_class_counts_text(counts(rows), names)}")
+    for k, parts in enumerate(hotline_folds(labels.tolist(), pooled.speaker_ids, n_folds)):
+        for part, rows in zip(("train", "validation", "test"), parts):
+            if (counts(rows) == 0).any():
+                found.append(f"CV fold {k} {part}: {_class_counts_text(counts(rows), names)}")
+    return found
+
+
 def run_hotline(
     spec: RunSpec, model: ModelSpec, splits: dict[str, Split], fitter: BudgetFitter, *, n_folds: int, metric: str
 ) -> Outcome:
@@ -295,6 +366,7 @@ def run_hotline(
                 "n_test": len(test),
                 "train_ids_sha256": ids_hash(fold_ids),
                 "speaker_overlap": len(leaked),
+                "selection_metric": metric,
                 **fitted.selection,
             }
         )

@@ -7,6 +7,10 @@ Examples:
     sentiv benchmark --preset sentiv --output_dir results     # PhoBERT + HuBERT-large on SentiV (Hub access, GPU)
     sentiv benchmark --config my.yaml --budgets 0.1,1.0 --seeds 5
     sentiv benchmark --tasks text --models baseline:tfidf-logreg --dataset my-sentiv-folder
+                                                       # writes sentiv-benchmark-my-sentiv-folder/
+
+One OUTPUT_DIR holds the results of one dataset: a run on another dataset is refused, and so is a second process on
+a folder that another `sentiv benchmark` is using (OUTPUT_DIR/.lock).
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(
         prog="sentiv benchmark",
         description="Run tasks × models × label budgets × seeds (resumable) and write OUTPUT_DIR/table.md, table.csv, "
-        "macro_f1_vs_budget.png, confusion/ and submission.json. No arguments: the offline demo preset.",
+        "<headline metric>_vs_budget.png (macro_f1, f1_negative for hotline_binary, weighted_f1 for "
+        "hotline_multilabel), confusion/, submission.json, submissions/ and model_cards/. No arguments: the offline "
+        "demo preset.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=__doc__.split("Examples:", 1)[1],
     )
@@ -34,7 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--preset", default=None, help="bundled preset: demo (default), sentiv (fine-tuned) or sentiv-frozen"
     )
     source.add_argument("--config", default=None, help="YAML file with BenchmarkConfig fields")
-    add_output_dir(parser, help="output folder (results.jsonl, tables, plots, submission); one per dataset")
+    add_output_dir(
+        parser,
+        help="output folder (results.jsonl, tables, plots, submission); one per dataset (default: the preset's, or "
+        "sentiv-benchmark-<dataset name> with --dataset)",
+    )
     parser.add_argument("--dataset", default=None, help="dataset folder or Hub id (default: the preset's)")
     parser.add_argument("--tasks", default=None, help="comma-separated task ids, e.g. text,speech,multimodal")
     parser.add_argument("--models", default=None, help="comma-separated models, e.g. tiny,baseline:tfidf-logreg")
@@ -58,14 +68,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def load_config(args: argparse.Namespace):
-    """The `BenchmarkConfig` selected by ``--preset``/``--config`` with the single-field flags applied."""
+    """The `BenchmarkConfig` selected by ``--preset``/``--config`` with the single-field flags applied.
+
+    ``--dataset`` without ``--output_dir`` writes to ``sentiv-benchmark-<dataset name>`` (`default_output_dir`), not
+    to the preset's folder: the demo's ``sentiv-demo-output`` keeps the demo's results only.
+    """
     from sentiv_hf.benchmark.config import BenchmarkConfig
+    from sentiv_hf.benchmark.output import default_output_dir
 
     base = (
         BenchmarkConfig.from_yaml(args.config) if args.config else BenchmarkConfig.from_preset(args.preset or "demo")
     )
+    output_dir = args.output_dir
+    if output_dir is None and args.dataset is not None:
+        output_dir = default_output_dir(args.dataset)
     return base.with_overrides(
-        output_dir=args.output_dir,
+        output_dir=output_dir,
         dataset=args.dataset,
         tasks=args.tasks,
         models=args.models,
@@ -79,18 +97,26 @@ def load_config(args: argparse.Namespace):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``sentiv benchmark``; returns the exit code."""
+    """Entry point of ``sentiv benchmark``; returns the exit code (2: a mistake the user can fix, told in one line)."""
+    from sentiv_hf.errors import UserError
+
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        config = load_config(args)
-    except (ValueError, FileNotFoundError) as err:
+        return _run(args)
+    except (UserError, ValueError, FileNotFoundError, NotImplementedError) as err:
         print(f"sentiv benchmark: {err}", file=sys.stderr)
         return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the benchmark and write its outputs, holding the output folder's lock throughout."""
+    config = load_config(args)
     import datasets
 
     from sentiv_hf.benchmark.cards import write_model_cards
-    from sentiv_hf.benchmark.report import markdown_tables, write_report
+    from sentiv_hf.benchmark.output import dataset_name
+    from sentiv_hf.benchmark.report import headline_metrics, markdown_tables, plot_name, write_report
     from sentiv_hf.benchmark.runner import BenchmarkRunner
     from sentiv_hf.benchmark.submission import write_submissions
 
@@ -101,25 +127,25 @@ def main(argv: list[str] | None = None) -> int:
         config, progress=not args.no_progress, stop_after=args.stop_after or 0, save_models=args.save_models
     )
     print(
-        f"sentiv benchmark [{config.name}] on {config.dataset or 'the bundled demo corpus'}: "
+        f"sentiv benchmark [{config.name}] on {dataset_name(config.dataset)}: "
         f"tasks {config.tasks}, models {config.models}, "
         f"budgets {config.budgets}, seeds {config.seeds}, encoder {config.encoder} -> {config.out_dir}"
     )
-    try:
+    # The report, submissions and cards are written under the same lock as the runs, so that two processes never
+    # interleave their writes to one folder.
+    with runner.lock:
         records = runner.run()
-    except (ValueError, FileNotFoundError, NotImplementedError) as err:
-        print(f"sentiv benchmark: {err}", file=sys.stderr)
-        return 2
-    write_report(records, config.out_dir)
-    write_submissions(records, config.out_dir)
-    write_model_cards(records, config.out_dir)
-    headline = markdown_tables(records, metrics=("macro_f1",), sections=False)
-    print("\n" + headline)
+        write_report(records, config.out_dir)
+        submissions = write_submissions(records, config.out_dir)
+        write_model_cards(records, config.out_dir)
+    metrics = headline_metrics(records)
+    print("\n" + markdown_tables(records, metrics=tuple(metrics), sections=False))
+    plots = ", ".join(plot_name(metric) for metric in metrics)
     print(
-        f"Wrote {config.out_dir}/table.md, table.csv, macro_f1_vs_budget.png, confusion/, submission.json, "
-        f"model_cards/ "
+        f"Wrote {config.out_dir}/table.md, table.csv, {plots}, confusion/, model_cards/ "
         f"({len(records)} runs, {time.perf_counter() - start:.1f} s)."
     )
+    print("Submission files: " + ", ".join(str(path) for path in submissions))
     return 0
 
 

@@ -3,11 +3,14 @@
 Subcommands:
 
 * ``build-text SRC --output_dir DIR``: the ``text`` config from a table (xlsx/csv/parquet/jsonl).
-* ``build-speech MANIFEST --audio_dir AUDIO --output_dir DIR``: the ``speech`` (and ``multimodal``) configs.
+* ``build-speech MANIFEST --audio_dir AUDIO --output_dir DIR``: the ``speech`` (and ``multimodal``) configs;
+  ``--multi-label [--negative_labels A,B]`` for hotline data, ``--allow-outside-audio-dir`` to embed files that lie
+  outside AUDIO.
 * ``push DIR --repo-id ORG/NAME [--gated manual|auto] [--private]``: publish the folder (gated dataset repo).
 * ``stats [DIR]``: rows per config and split, and the label distribution (default DIR: the bundled demo corpus).
 
-User errors (bad file, bad column, unknown option value, no network) print one line to stderr and exit with 2.
+User errors (bad file, bad column, unknown option value, an output folder that is a file or read-only, no network)
+print one line to stderr and exit with 2. Builds are atomic: a failed one leaves the dataset folder as it was.
 """
 
 from __future__ import annotations
@@ -65,6 +68,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_output_dir(speech, required=True, help="the dataset folder (other configs are kept)")
     speech.add_argument("--multi-label", action="store_true", help="';'-separated labels (hotline layout)")
+    speech.add_argument(
+        "--negative_labels",
+        metavar="A,B,...",
+        help="with --multi-label: the labels that make binary_label negative (any case; recorded in the card). "
+        "Default, for hotline data whose fine-grained labels are negative types: every label except Enjoyment, "
+        "Neutral, Surprise and None",
+    )
+    speech.add_argument(
+        "--allow-outside-audio-dir",
+        action="store_true",
+        help="accept manifest paths that lead outside --audio-dir (absolute, '..', symlinks); by default such rows "
+        "are rejected, since the file's bytes are embedded in the dataset",
+    )
     _add_label_options(speech)
 
     push = sub.add_parser("push", help="publish a dataset folder to the Hub (token from login or HF_TOKEN)")
@@ -101,7 +117,13 @@ def _build_speech(args: argparse.Namespace) -> int:
     from ..data.speech import build_speech_dataset
 
     summaries = build_speech_dataset(
-        args.manifest, args.audio_dir, args.output_dir, multi_label=args.multi_label, **_label_kwargs(args)
+        args.manifest,
+        args.audio_dir,
+        args.output_dir,
+        multi_label=args.multi_label,
+        negative_labels=args.negative_labels,
+        allow_outside_audio_dir=args.allow_outside_audio_dir,
+        **_label_kwargs(args),
     )
     for summary in summaries:
         print(summary)
@@ -190,8 +212,17 @@ def _user_errors() -> tuple[type[Exception], ...]:
     from ..data.hub import HubPushError
     from ..data.rejects import RejectedRowsError
     from ..data.tables import DataFileError
+    from ..errors import UserError
 
-    return (DataFileError, RejectedRowsError, HubPushError, HFValidationError, FileNotFoundError, ValueError)
+    return (
+        UserError,
+        DataFileError,
+        RejectedRowsError,
+        HubPushError,
+        HFValidationError,
+        FileNotFoundError,
+        ValueError,
+    )
 
 
 COMMANDS = {"build-text": _build_text, "build-speech": _build_speech, "push": _push, "stats": _stats}

@@ -1,6 +1,13 @@
 """``sentiv evaluate CHECKPOINT``: score a text, speech or fusion checkpoint on one dataset split.
 
-Writes into ``--output_dir`` (default ``CHECKPOINT/eval-<config>-<split>``):
+Without ``--dataset`` it scores the dataset the checkpoint records it was trained on (``train_ids.json``, written by
+``sentiv train``; its config too, unless ``--dataset_config`` is given), and says so; a checkpoint that records none
+(a Hub id, a folder written by ``save_pretrained``) is an error asking for ``--dataset``.
+
+Writes into ``--output_dir`` (default ``CHECKPOINT/eval-<dataset>-<config>-<split>``, where ``<dataset>`` is the
+dataset folder's name, the Hub id with ``--`` for ``/``, or ``demo``, so scores on two datasets never overwrite each
+other). The folder is written whole into a staging folder and swapped in: a failed evaluation leaves an earlier one
+intact.
 
 * ``metrics.json``: accuracy, macro/weighted F1, per-class F1, UAR, ECE and the confusion matrix, plus where they
   came from (checkpoint, dataset, config, split, number of examples);
@@ -15,9 +22,13 @@ Example:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import math
+import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +38,15 @@ from .arguments import ArgumentParser
 from .errors import CommandError, run_reporting_errors
 
 logger = logging.getLogger(__name__)
+
+#: The files an evaluation writes; an existing output folder holding anything else is not replaced.
+REPORT_FILES = (
+    "metrics.json",
+    "confusion_matrix.png",
+    "per_class_report.csv",
+    "per_class_report.txt",
+    "predictions.jsonl",
+)
 
 
 def write_reports(
@@ -62,17 +82,67 @@ def write_reports(
 def _parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(prog="sentiv evaluate", description=__doc__.split("\n\n")[0])
     parser.add_argument("checkpoint", help="a folder written by `sentiv train` (or a Hub id)")
-    parser.add_argument("--dataset", default=None, help="Hub-ready dataset folder or Hub id (default: demo corpus)")
-    parser.add_argument("--dataset_config", default=None, help="default: after the model type")
+    parser.add_argument(
+        "--dataset",
+        default=None,
+        help="Hub-ready dataset folder or Hub id (default: the dataset the checkpoint was trained on)",
+    )
+    parser.add_argument(
+        "--dataset_config", default=None, help="default: the trained-on config, else after the model type"
+    )
     parser.add_argument("--dataset_revision", default=None)
     parser.add_argument("--split", default="test", help="split to score (default: test)")
-    parser.add_argument("--output_dir", default=None, help="default: CHECKPOINT/eval-<config>-<split>")
+    parser.add_argument("--output_dir", default=None, help="default: CHECKPOINT/eval-<dataset>-<config>-<split>")
     parser.add_argument("--batch_size", type=int, default=8)
     parser.add_argument("--text_column", default="text")
     parser.add_argument("--audio_column", default="audio")
     parser.add_argument("--label_column", default=None, help="default: label, else labels")
     parser.add_argument("--max_samples", type=int, default=None, help="score only the first N rows")
     return parser
+
+
+def dataset_slug(dataset: str | None) -> str:
+    """A short, folder-safe name of a dataset for the default output folder: the name of a local folder, a Hub id
+    with ``--`` for ``/``, ``demo`` for the bundled corpus (None). Never an absolute path.
+
+    Example:
+        >>> dataset_slug("org/sentiv"), dataset_slug(None)
+        ('org--sentiv', 'demo')
+    """
+    from sentiv_hf.training.inference import DEMO_DATASET
+
+    if dataset is None:
+        return DEMO_DATASET
+    path = Path(dataset)
+    name = path.resolve().name if path.exists() else dataset.replace("/", "--")
+    return re.sub(r"[^\w.-]+", "-", name).strip("-.") or "dataset"
+
+
+def _dataset_to_score(args: argparse.Namespace, task: str) -> dict[str, Any]:
+    """Which dataset, config and revision to score: ``--dataset`` if given, else what the checkpoint records.
+
+    Returns ``{"dataset", "config", "revision", "source", "why"}``: ``dataset`` None is the demo corpus;
+    ``source`` is ``"--dataset"`` or ``"train_ids.json"``, and ``why`` says so in words. Raises `CommandError` when
+    neither says.
+    """
+    from sentiv_hf.training.inference import TASK_DATASET_CONFIGS, TRAIN_RECORD, recorded_training_dataset
+
+    chosen = {"dataset": args.dataset, "config": args.dataset_config, "revision": args.dataset_revision}
+    if args.dataset is not None:
+        chosen["source"], chosen["why"] = "--dataset", "from --dataset"
+    else:
+        recorded = recorded_training_dataset(args.checkpoint)
+        if recorded is None:
+            raise CommandError(
+                f"{args.checkpoint} does not record the dataset it was trained on (no {TRAIN_RECORD}): pass "
+                "--dataset (a dataset folder or Hub id) and --dataset_config."
+            )
+        chosen["dataset"] = recorded.dataset
+        chosen["config"] = args.dataset_config or recorded.config
+        chosen["revision"] = args.dataset_revision or recorded.revision
+        chosen["source"], chosen["why"] = TRAIN_RECORD, f"the training dataset recorded in {recorded.record}"
+    chosen["config"] = chosen["config"] or TASK_DATASET_CONFIGS[task]
+    return chosen
 
 
 def run_evaluation(args: argparse.Namespace) -> dict[str, Any]:
@@ -85,18 +155,35 @@ def run_evaluation(args: argparse.Namespace) -> dict[str, Any]:
         load_splits,
         required_columns,
     )
-    from sentiv_hf.training.inference import TASK_DATASET_CONFIGS, load_for_inference, predict_logits, prepare_split
+    from sentiv_hf.training.inference import (
+        DEMO_DATASET,
+        check_finite_scores,
+        load_for_inference,
+        predict_logits,
+        prepare_split,
+    )
 
     parts = load_for_inference(args.checkpoint)
     task = parts["task"]
-    config_name = args.dataset_config or TASK_DATASET_CONFIGS[task]
-    splits = load_splits(args.dataset, config_name, args.dataset_revision)
+    chosen = _dataset_to_score(args, task)
+    dataset, config_name = chosen["dataset"], chosen["config"]
+    dataset_name = dataset or DEMO_DATASET
+    default_name = f"eval-{dataset_slug(dataset)}-{config_name}-{args.split}"
+    out_dir = Path(args.output_dir or Path(args.checkpoint) / default_name)
+    _check_replaceable(out_dir)  # before the work, not after it
+    print(f"Scoring {args.checkpoint} on {dataset_name}:{config_name}/{args.split} ({chosen['why']})")
+    try:
+        splits = load_splits(dataset, config_name, chosen["revision"])
+    except CommandError as error:
+        if chosen["source"] == "--dataset":
+            raise
+        raise CommandError(f"{error} (It is {chosen['why']}; pass --dataset to score another.)") from None
     if args.split not in splits:
         raise CommandError(f"Dataset has no split {args.split!r}; it has {sorted(splits)}.")
     split = first_rows(splits[args.split], args.max_samples)
     label_column, data_labels, multi_label = label_info(split, args.label_column)
     required = required_columns(task, label_column, args.text_column, args.audio_column)
-    check_columns(split, required, f"{args.dataset or 'the demo corpus'}:{config_name}/{args.split}")
+    check_columns(split, required, f"{dataset_name}:{config_name}/{args.split}")
     model_labels = parts["label_names"]
     unknown = [name for name in data_labels if name not in model_labels]
     if unknown:
@@ -122,6 +209,7 @@ def run_evaluation(args: argparse.Namespace) -> dict[str, Any]:
         split, parts, label_column=label_column, text_column=args.text_column, audio_column=args.audio_column
     )
     logits, label_ids = predict_logits(parts, prepared, collator, args.batch_size)
+    check_finite_scores(logits, args.checkpoint, [f"row {row_id}" for row_id in ids])
     if multi_label or parts["multi_label"]:
         probabilities = 1.0 / (1.0 + np.exp(-logits))
         metrics = compute_multilabel_metrics(probabilities, np.asarray(label_ids), label_names=model_labels)
@@ -133,45 +221,81 @@ def run_evaluation(args: argparse.Namespace) -> dict[str, Any]:
         metrics = compute_classification_metrics(
             predictions, references, label_names=model_labels, probabilities=probabilities
         )
-    out_dir = Path(args.output_dir or Path(args.checkpoint) / f"eval-{config_name}-{args.split}")
-    out_dir.mkdir(parents=True, exist_ok=True)
     record = {
         "checkpoint": str(args.checkpoint),
         "task": task,
-        "dataset": args.dataset or "demo",
+        "dataset": dataset_name,
         "dataset_config": config_name,
+        "dataset_revision": chosen["revision"],
+        "dataset_source": chosen["source"],
         "split": args.split,
         "num_examples": len(split),
         "label_names": model_labels,
         "metrics": _jsonable(metrics),
     }
-    (out_dir / "metrics.json").write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
-    if predictions is not None:
-        write_reports(out_dir, metrics, references, predictions, model_labels)
-        with open(out_dir / "predictions.jsonl", "w", encoding="utf-8") as handle:
-            for row_id, ref, pred, probs in zip(ids, references, predictions, probabilities):
-                row = {
-                    "id": row_id,
-                    "label": model_labels[int(ref)],
-                    "prediction": model_labels[int(pred)],
-                    "probabilities": {n: round(float(p), 6) for n, p in zip(model_labels, probs)},
-                }
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    with _replaced_folder(out_dir) as folder:
+        text = json.dumps(record, indent=2, ensure_ascii=False, allow_nan=False)
+        (folder / "metrics.json").write_text(text, encoding="utf-8")
+        if predictions is not None:
+            write_reports(folder, metrics, references, predictions, model_labels)
+            _write_predictions(folder / "predictions.jsonl", ids, references, predictions, probabilities, model_labels)
     summary = ", ".join(f"{k}={metrics[k]:.4f}" for k in ("accuracy", "macro_f1", "weighted_f1") if k in metrics)
-    print(f"{args.checkpoint} on {config_name}/{args.split} ({len(split)} examples): {summary}")
+    print(f"{args.checkpoint} on {dataset_name}:{config_name}/{args.split} ({len(split)} examples): {summary}")
     print(f"Reports written to {out_dir}")
     return metrics
 
 
+def _write_predictions(path: Path, ids, references, predictions, probabilities, label_names: list[str]) -> None:
+    """One JSON line per example: its id, reference, prediction and probabilities."""
+    with open(path, "w", encoding="utf-8") as handle:
+        for row_id, ref, pred, probs in zip(ids, references, predictions, probabilities):
+            row = {
+                "id": row_id,
+                "label": label_names[int(ref)],
+                "prediction": label_names[int(pred)],
+                "probabilities": {n: round(float(p), 6) for n, p in zip(label_names, probs)},
+            }
+            handle.write(json.dumps(row, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+def _check_replaceable(out_dir: Path) -> None:
+    """Refuse an output folder that holds files an evaluation does not write: the evaluation replaces the whole
+    folder, and ``--output_dir .`` must not wipe the current one."""
+    if out_dir.is_file():
+        raise CommandError(f"--output_dir {out_dir} is a file; pass a folder (it is created if missing).")
+    others = sorted(p.name for p in out_dir.iterdir() if p.name not in REPORT_FILES) if out_dir.is_dir() else []
+    if others:
+        shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        raise CommandError(
+            f"--output_dir {out_dir} holds other files ({shown}); an evaluation replaces its whole folder, so pass "
+            "a new or empty folder, or one an earlier evaluation wrote."
+        )
+
+
+@contextlib.contextmanager
+def _replaced_folder(out_dir: Path) -> Iterator[Path]:
+    """Yield an empty staging folder that replaces ``out_dir`` when the block ends without error.
+
+    An exception leaves ``out_dir`` as it was: `sentiv_hf.data.staging.FolderStage` swaps the folders atomically.
+    """
+    from sentiv_hf.data.staging import FolderStage
+
+    with FolderStage(out_dir.parent) as stage:
+        yield stage.config_dir(out_dir.name)
+
+
 def _jsonable(value: Any) -> Any:
+    """``value`` with numpy types as Python ones, and NaN/inf (an undefined metric) as None: JSON has no NaN."""
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     if isinstance(value, np.ndarray):
-        return value.tolist()
+        return _jsonable(value.tolist())
     if isinstance(value, np.generic):
-        return value.item()
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     return value
 
 

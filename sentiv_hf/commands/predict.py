@@ -6,6 +6,10 @@ i-th audio file (a missing half uses the other modality only). One JSON object p
 to ``OUTPUT_DIR/predictions.jsonl``): the inputs, the predicted label and the probabilities of the ``--top_k``
 best labels.
 
+Every input is checked before the model runs, with the pipeline's checks: a blank text (empty, spaces or zero-width
+characters only), an audio file that is empty, undecodable, holds NaN/inf samples, or is shorter than the encoder's
+first frame, is a one-line error naming it (exit 2). Scores are never NaN in the output.
+
 Examples:
     sentiv predict out/text "Hôm nay tôi rất vui" "Tôi sợ quá"
     sentiv predict out/speech clip1.wav clip2.wav
@@ -51,18 +55,34 @@ def _split_inputs(args: argparse.Namespace) -> tuple[list[str], list[str]]:
     return texts, audios
 
 
-def _check_audio_files(paths: list[str], max_seconds: float | None) -> None:
-    """Decode every file up front: an unusable one is a clear error, a long one is cropped with a warning."""
-    from sentiv_hf.data.speech import AudioDecodeError, probe_audio
+def _check_texts(texts: list[str]) -> None:
+    """Refuse non-strings and blank texts up front, with the ``sentiv-emotion`` pipeline's check."""
+    from sentiv_hf.models.pipelines import TextInputError, check_text
 
+    for index, text in enumerate(texts):
+        try:
+            check_text(text, f"text {index + 1} of {len(texts)}")
+        except TextInputError as error:
+            raise CommandError(str(error)) from None
+
+
+def _check_audio_files(paths: list[str], parts: dict[str, Any]) -> None:
+    """Decode every file up front, as the pipeline does: an unusable one is a clear error, a long one is cropped
+    with a warning."""
+    from sentiv_hf.models.audio_input import AudioInputError, prepare_waveform
+
+    # The fusion pipeline decodes the files again and warns about long ones itself: warn once.
+    max_seconds = None if parts["task"] == "fusion" else parts["max_seconds"]
     for path in paths:
         try:
-            info = probe_audio(path)
-        except AudioDecodeError as error:
-            raise CommandError(f"{error} Pass a non-empty audio file that FFmpeg can decode.") from None
-        if max_seconds is not None and info.duration > max_seconds:
-            message = "%s lasts %.1f s; the model uses its central %.1f s (max_duration_s)."
-            logger.warning(message, path, info.duration, max_seconds)
+            prepare_waveform(
+                path,
+                sampling_rate=parts["sampling_rate"],
+                max_duration_s=max_seconds,
+                min_samples=parts["min_audio_samples"],
+            )
+        except AudioInputError as error:
+            raise CommandError(str(error)) from None
 
 
 def _predict_fusion(parts: dict[str, Any], texts: list[str], audios: list[str], batch_size: int) -> np.ndarray:
@@ -94,9 +114,11 @@ def predict(parts: dict[str, Any], texts: list[str], audios: list[str], batch_si
 
     Args:
         parts: what `sentiv_hf.training.inference.load_for_inference` returned.
-        texts: the texts (text and fusion models).
-        audios: paths of audio files (speech and fusion models).
+        texts: the texts (text and fusion models); a single ``str`` is one text.
+        audios: paths of audio files (speech and fusion models); a single path is one file.
         batch_size: examples per forward pass.
+
+    Raises `UserError` for a blank or non-string text, an unusable audio file, or inputs the model cannot take.
 
     Example:
         >>> parts = load_for_inference("out/text")  # doctest: +SKIP
@@ -108,6 +130,8 @@ def predict(parts: dict[str, Any], texts: list[str], audios: list[str], batch_si
     from sentiv_hf.metrics import probabilities_from_logits
     from sentiv_hf.training.inference import predict_logits, prepare_split
 
+    texts = [texts] if isinstance(texts, str) else list(texts)
+    audios = [audios] if isinstance(audios, (str, Path)) else list(audios)
     task = parts["task"]
     if task == "text" and audios:
         raise CommandError(f"{len(audios)} audio file(s) given to a text model; pass texts only.")
@@ -119,8 +143,9 @@ def predict(parts: dict[str, Any], texts: list[str], audios: list[str], batch_si
         raise CommandError(
             f"A fusion model pairs texts with audio files: got {len(texts)} texts, {len(audios)} files."
         )
+    _check_texts(texts)
     if audios:
-        _check_audio_files(audios, parts["max_seconds"])
+        _check_audio_files(audios, parts)
     if task == "fusion":
         return _predict_fusion(parts, texts, audios, batch_size)
     if task == "text":
@@ -140,11 +165,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> None:
     """Predict every input and print (or write) one JSON line per input."""
-    from sentiv_hf.training.inference import load_for_inference
+    from sentiv_hf.training.inference import check_finite_scores, load_for_inference
 
     texts, audios = _split_inputs(args)
     parts = load_for_inference(args.checkpoint)
     probabilities = predict(parts, texts, audios, args.batch_size)
+    inputs = [audios[i] if i < len(audios) else repr(texts[i]) for i in range(len(probabilities))]
+    check_finite_scores(probabilities, args.checkpoint, inputs)
     names = parts["label_names"]
     lines = []
     for i, probs in enumerate(probabilities):
@@ -159,7 +186,7 @@ def _run(args: argparse.Namespace) -> None:
         else:
             row["label"] = names[int(order[0])]
         row["scores"] = {names[int(j)]: round(float(probs[j]), 6) for j in order}
-        lines.append(json.dumps(row, ensure_ascii=False))
+        lines.append(json.dumps(row, ensure_ascii=False, allow_nan=False))  # NaN is not JSON: fail, never print it
     text = "\n".join(lines) + "\n"
     if args.output_dir:
         out = Path(args.output_dir)

@@ -21,13 +21,12 @@ This module parses the arguments and runs the steps; the steps live in `sentiv_h
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from .errors import CommandError
 
@@ -104,7 +103,13 @@ class ModelArguments:
         default="feature_encoder",
         metadata={"help": "speech: freeze 'none', the CNN 'feature_encoder', or the whole 'encoder'."},
     )
-    gated: bool = field(default=False, metadata={"help": "Add gating fields (extra_gated_*) to the model card."})
+    gated: Literal["manual", "auto"] | None = field(
+        default=None,
+        metadata={
+            "help": "Gate the model: add the access-request fields (extra_gated_*) to the model card and, with "
+            "--push_to_hub, turn on gated access on the repo with this approval mode ('manual' or 'auto')."
+        },
+    )
     license: str = field(default="apache-2.0", metadata={"help": "License in the model card."})
 
 
@@ -174,6 +179,8 @@ def parse_train_args(argv: list[str]):
         raise CommandError(f"--word_segmenter must be 'pyvi' or 'none', got {model_args.word_segmenter!r}.")
     if model_args.freeze not in FREEZE_CHOICES:
         raise CommandError(f"--freeze must be one of {', '.join(FREEZE_CHOICES)}, got {model_args.freeze!r}.")
+    if model_args.gated not in (None, "manual", "auto"):  # a config file is not checked against the choices
+        raise CommandError(f"--gated must be 'manual' or 'auto' (the approval mode), got {model_args.gated!r}.")
     return task, data_args, model_args, training_args
 
 
@@ -196,24 +203,24 @@ def _setup_logging(training_args) -> None:
     transformers.utils.logging.set_verbosity(log_level)
     transformers.utils.logging.enable_default_handler()
     transformers.utils.logging.enable_explicit_format()
+    # datasets and transformers print through their own handlers; propagating to the root handler set up above
+    # (datasets always does, transformers when CI is set) would print every warning a second time.
+    datasets.utils.logging.disable_propagation()
+    transformers.utils.logging.disable_propagation()
 
 
-def _resume_checkpoint(training_args) -> str | bool | None:
+def _resume_checkpoint(training_args) -> str | None:
+    """The checkpoint folder ``--resume_from_checkpoint`` names: a path, or ``true``/``last`` for the newest
+    complete ``checkpoint-N`` of ``--output_dir`` (an interrupted save is skipped, with a warning)."""
+    from sentiv_hf.training.checkpoints import check_resumable, last_complete_checkpoint
+
     value = training_args.resume_from_checkpoint
-    if value is None or value is False:
+    if value is None or value is False or str(value).lower() in ("", "false", "none"):
         return None
+    needs_optimizer = not training_args.save_only_model
     if str(value).lower() in ("true", "last", "latest"):
-        from transformers.trainer_utils import get_last_checkpoint
-
-        last = get_last_checkpoint(training_args.output_dir)
-        if last is None:
-            raise CommandError(
-                f"--resume_from_checkpoint {value}: no checkpoint-* folder in {training_args.output_dir}."
-            )
-        return last
-    if not Path(value).is_dir():
-        raise CommandError(f"Checkpoint not found: {value} (from --resume_from_checkpoint).")
-    return str(value)
+        return last_complete_checkpoint(training_args.output_dir, needs_optimizer=needs_optimizer)
+    return check_resumable(value, needs_optimizer=needs_optimizer)
 
 
 def run_training(task: str, data_args, model_args, training_args, callbacks=None) -> dict[str, Any]:
@@ -234,12 +241,15 @@ def run_training(task: str, data_args, model_args, training_args, callbacks=None
         required_columns,
     )
     from sentiv_hf.training.fusion_calibration import fit_fusion_temperatures
-    from sentiv_hf.training.inference import TASK_DATASET_CONFIGS
+    from sentiv_hf.training.inference import TASK_DATASET_CONFIGS, write_training_record
     from sentiv_hf.training.model_card import SentiVModelCardData
     from sentiv_hf.training.task_builders import build_fusion, build_speech, build_text
     from sentiv_hf.training.trainer import SentiVTrainer
     from sentiv_hf.training.training_args import LossType
 
+    # Checked before any work, so that a broken launch or a bad checkpoint fails at once.
+    training_args.check_distributed_launch()
+    resume_from = _resume_checkpoint(training_args)
     config_name = data_args.dataset_config or TASK_DATASET_CONFIGS[task]
     raw = load_splits(data_args.dataset, config_name, data_args.dataset_revision)
     if data_args.train_split not in raw:
@@ -270,15 +280,15 @@ def run_training(task: str, data_args, model_args, training_args, callbacks=None
     output_dir = Path(training_args.output_dir)
     if training_args.process_index == 0:
         output_dir.mkdir(parents=True, exist_ok=True)
-        record = {
-            "dataset": data_args.dataset or "demo",
-            "config": config_name,
-            "budget": data_args.budget,
-            "seed": training_args.seed,
-            "num_examples": len(train_ids),
-            "ids": train_ids,
-        }
-        (output_dir / "train_ids.json").write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+        write_training_record(
+            output_dir,
+            dataset=data_args.dataset,
+            config=config_name,
+            revision=data_args.dataset_revision,
+            budget=data_args.budget,
+            seed=training_args.seed,
+            ids=train_ids,
+        )
 
     if task == "text":
         parts = build_text(splits, label_names, model_args, data_args, training_args)
@@ -320,7 +330,7 @@ def run_training(task: str, data_args, model_args, training_args, callbacks=None
         fit_fusion_temperatures(trainer, prepared["validation"])
     metrics: dict[str, Any] = {}
     if parts.get("trainable", True):
-        result = trainer.train(resume_from_checkpoint=_resume_checkpoint(training_args))
+        result = trainer.train(resume_from_checkpoint=resume_from)
         trainer.log_metrics("train", result.metrics)
         trainer.save_metrics("train", result.metrics)
         metrics.update(result.metrics)

@@ -16,6 +16,12 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
+#: The shortest clip (in samples at 16 kHz) that a wav2vec 2.0 / HuBERT encoder can take: its convolutional feature
+#: encoder (kernels 10, 3, 3, 3, 3, 2, 2; strides 5, 2, 2, 2, 2, 2, 2) has a receptive field of
+#: 10 + 2*5 + 2*10 + 2*20 + 2*40 + 1*80 + 1*160 = 400 samples (25 ms), so a shorter input yields no frame at all and
+#: the model fails with a RuntimeError. ``sentiv data build-speech`` rejects shorter clips as ``too short``.
+MIN_AUDIO_SAMPLES = 400
+
 
 def crop_or_pad(
     waveform: np.ndarray,
@@ -226,4 +232,4 @@ class AudioPreprocessor:
         return out
 
 
-__all__ = ["AudioPreprocessor", "crop_or_pad", "decode_audio", "to_mono"]
+__all__ = ["MIN_AUDIO_SAMPLES", "AudioPreprocessor", "crop_or_pad", "decode_audio", "to_mono"]

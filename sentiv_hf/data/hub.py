@@ -10,6 +10,9 @@ A folder written here loads with plain ``datasets`` (``load_dataset(DIR, "text")
   keeps the others, so ``build-text`` and ``build-speech`` can run in any order.
 * ``DIR/<config>/rejected.csv``: the build's rejected rows. It is a local report and is **not** uploaded by
   `push_dataset_folder` unless asked (it holds raw, unvetted rows, which are not part of the release).
+
+Every write is atomic (`sentiv_hf.data.staging`): a config's shards, its ``rejected.csv`` and the card are written to a
+staging folder and swapped in at the end, so a failed rebuild leaves the previous folder intact and loadable.
 """
 
 from __future__ import annotations
@@ -28,7 +31,11 @@ from datasets.utils.metadata import MetadataConfigs
 from datasets.utils.py_utils import convert_file_size_to_int
 from huggingface_hub import DatasetCard, DatasetCardData
 
+from ..errors import UserError
+from ..hub_errors import hub_failure
+from .rejects import RejectLog
 from .splits import SPLIT_NAMES
+from .staging import BACKUP_PREFIX, STAGING_PREFIX, FolderStage
 
 logger = logging.getLogger(__name__)
 
@@ -59,11 +66,12 @@ TERMS_OF_USE = """\
 4. Cite SentiV (below) in any publication or model card that uses the data.
 5. Access can be revoked if these terms are broken. Report problems with the data through the repository's
    Community tab."""
+#: The citation the SentiV release asks for (no venue, URL or author list exists yet).
 DEFAULT_CITATION = """\
-@misc{sentiv,
-  title        = {{SentiV}: low-resource Vietnamese emotion recognition in text, speech and speech+text},
-  howpublished = {Hugging Face dataset, built with sentiv-hf},
-  note         = {Cite the original SentiV release when it is available}
+@article{sentiv2026,
+  title  = {SentiV: A Benchmark for Low-Resource Vietnamese Speech–Text Emotion Understanding},
+  author = {Anonymous},
+  year   = {2026}
 }"""
 TAGS = ["emotion-recognition", "speech-emotion-recognition", "vietnamese", "low-resource", "sentiv"]
 TASK_CATEGORIES = ["text-classification", "audio-classification"]
@@ -72,7 +80,7 @@ CONFIG_ORDER = ("text", "speech", "multimodal")
 _SECTION_RE = re.compile(r"<!-- sentiv-config:(?P<name>[\w.-]+) -->\n(?P<body>.*?)<!-- /sentiv-config -->\n?", re.S)
 
 
-class HubPushError(RuntimeError):
+class HubPushError(UserError, RuntimeError):
     """Publishing a dataset folder failed; the message says why (network, login, permissions) and what to do."""
 
 
@@ -114,8 +122,10 @@ def write_config(
     max_shard_size: int | str | None = None,
     max_rows_per_shard: int | None = None,
     default: bool | None = None,
+    rejects: RejectLog | None = None,
+    negative_labels: list[str] | None = None,
 ) -> dict[str, list[Path]]:
-    """Write one config of a Hub-ready dataset folder and merge it into ``out_dir/README.md``.
+    """Write one config of a Hub-ready dataset folder and merge it into ``out_dir/README.md``, atomically.
 
     Args:
         out_dir: the dataset folder (created if needed).
@@ -126,11 +136,18 @@ def write_config(
         max_shard_size: the largest Arrow size of one shard (default ``"500MB"``, as ``push_to_hub``).
         max_rows_per_shard: optional cap on the rows of one shard.
         default: make this the default config of ``load_dataset(DIR)``; by default the ``text`` config is.
+        rejects: the build's rejected rows, written as ``<config>/rejected.csv`` with the shards.
+        negative_labels: for a multi-label config, the fine-grained labels its ``binary_label`` counts as
+            negative; recorded in the card's YAML under ``negative_labels: {<config>: [...]}``.
 
     Returns:
         The written Parquet files per split, e.g. ``{"train": [DIR/text/train-00000-of-00001.parquet], ...}``.
-        Old shards of the config are removed first, so a rebuild with fewer shards leaves nothing stale. A split
-        without rows is left out (``datasets`` cannot load a declared split that has no data).
+        The config folder is replaced as a whole, so a rebuild with fewer shards leaves nothing stale, and a failed
+        one leaves the previous config (and card) as they were. A split without rows is left out (``datasets``
+        cannot load a declared split that has no data).
+
+    Raises:
+        UserError: ``out_dir`` is a file or not writable, or its README.md is read-only.
 
     Example:
         >>> from datasets import ClassLabel, Dataset, Features, Value
@@ -139,16 +156,45 @@ def write_config(
         >>> write_config("sentiv-data", "text", {"train": ds})  # doctest: +SKIP
         {'train': [PosixPath('sentiv-data/text/train-00000-of-00001.parquet')]}
     """
+    _check_config(config_name, splits)
+    with FolderStage(out_dir) as stage:
+        written = stage_config(
+            stage,
+            config_name,
+            splits,
+            description=description,
+            max_shard_size=max_shard_size,
+            max_rows_per_shard=max_rows_per_shard,
+            default=default,
+            rejects=rejects,
+            negative_labels=negative_labels,
+        )
+    return {split: [stage.final_path(p) for p in paths] for split, paths in written.items()}
+
+
+def _check_config(config_name: str, splits: Mapping[str, datasets.Dataset]) -> None:
     if not re.fullmatch(r"[A-Za-z0-9][\w.-]*", config_name):
         raise ValueError(f"Invalid config name {config_name!r}: use letters, digits, '-', '_' or '.'.")
     if not splits or all(len(d) == 0 for d in splits.values()):
         raise ValueError(f"write_config({config_name!r}) got no rows in any split; nothing to write.")
-    out_dir = Path(out_dir)
-    config_dir = out_dir / config_name
-    config_dir.mkdir(parents=True, exist_ok=True)
-    for stale in config_dir.glob("*-of-*.parquet"):
-        stale.unlink()
 
+
+def stage_config(
+    stage: FolderStage,
+    config_name: str,
+    splits: Mapping[str, datasets.Dataset],
+    *,
+    description: str = "",
+    max_shard_size: int | str | None = None,
+    max_rows_per_shard: int | None = None,
+    default: bool | None = None,
+    rejects: RejectLog | None = None,
+    negative_labels: list[str] | None = None,
+) -> dict[str, list[Path]]:
+    """`write_config` into an open `FolderStage`, so that several configs (speech and multimodal) are swapped in
+    together when the stage commits. Arguments as `write_config`; returns the staged Parquet files per split."""
+    _check_config(config_name, splits)
+    config_dir = stage.config_dir(config_name)
     written: dict[str, list[Path]] = {}
     infos = SplitDict()
     features = None
@@ -178,14 +224,17 @@ def write_config(
         written[split] = paths
         infos.add(SplitInfo(name=split, num_bytes=num_bytes, num_examples=len(dataset)))
         logger.info("Wrote %s/%s: %d rows in %d shard(s)", config_name, split, len(dataset), num_shards)
+    if rejects is not None:
+        rejects.write_csv(config_dir / "rejected.csv")
 
-    update_dataset_card(
-        out_dir,
+    _stage_card(
+        stage,
         config_name,
         features=features,
         split_infos=infos,
         description=description,
         default=(config_name == DEFAULT_CONFIG) if default is None else default,
+        negative_labels=negative_labels,
     )
     return written
 
@@ -208,8 +257,11 @@ def update_dataset_card(
     default: bool = False,
     pretty_name: str = "SentiV: Vietnamese emotion recognition (text, speech, speech+text)",
     citation: str = DEFAULT_CITATION,
+    negative_labels: list[str] | None = None,
 ) -> Path:
     """Merge one config into ``out_dir/README.md``, keeping every other config already in the card.
+
+    The card is written next to the old one and renamed over it, so a failure leaves the old card.
 
     Args:
         out_dir: the dataset folder.
@@ -221,6 +273,7 @@ def update_dataset_card(
         default: make this config the one ``load_dataset(DIR)`` loads without a config name.
         pretty_name: the card title.
         citation: BibTeX shown in the card.
+        negative_labels: see `write_config`; ``None`` removes the config's entry.
 
     Returns:
         The path of the card.
@@ -229,10 +282,37 @@ def update_dataset_card(
         >>> update_dataset_card("data", "text", split_infos={"train": 8, "test": 1})  # doctest: +SKIP
         PosixPath('data/README.md')
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    readme = out_dir / "README.md"
-    card_data, old_text = _load_card_data(readme)
+    with FolderStage(out_dir) as stage:
+        _stage_card(
+            stage,
+            config_name,
+            features=features,
+            split_infos=split_infos,
+            data_files=data_files,
+            description=description,
+            default=default,
+            pretty_name=pretty_name,
+            citation=citation,
+            negative_labels=negative_labels,
+        )
+    return stage.out_dir / "README.md"
+
+
+def _stage_card(
+    stage: FolderStage,
+    config_name: str,
+    *,
+    features: datasets.Features | None = None,
+    split_infos: SplitDict | Mapping[str, int] | None = None,
+    data_files: Mapping[str, str] | None = None,
+    description: str = "",
+    default: bool = False,
+    pretty_name: str = "SentiV: Vietnamese emotion recognition (text, speech, speech+text)",
+    citation: str = DEFAULT_CITATION,
+    negative_labels: list[str] | None = None,
+) -> None:
+    """Write the merged card (and the licence, if the folder has none) into the stage; see `update_dataset_card`."""
+    card_data, old_text = _load_card_data(stage.current("README.md"))
 
     if isinstance(split_infos, Mapping) and not isinstance(split_infos, SplitDict):
         split_dict = SplitDict()
@@ -261,6 +341,12 @@ def update_dataset_card(
         if isinstance(card_data["dataset_info"], list):
             card_data["dataset_info"] = sorted(card_data["dataset_info"], key=lambda c: _config_key(c["config_name"]))
 
+    # A top-level field, not a key of the `configs:` entry: datasets passes those on to the Parquet builder.
+    mapping = {k: v for k, v in (card_data.get("negative_labels") or {}).items() if k != config_name}
+    if negative_labels is not None:
+        mapping[config_name] = list(negative_labels)
+    card_data["negative_labels"] = dict(sorted(mapping.items(), key=lambda kv: _config_key(kv[0]))) or None
+
     total = _total_examples(card_data)
     metadata = {
         "pretty_name": pretty_name,
@@ -281,13 +367,11 @@ def update_dataset_card(
     sections = {m["name"]: m["body"] for m in _SECTION_RE.finditer(old_text)}
     sections[config_name] = description.strip() + "\n" if description.strip() else ""
     text = _render_body(card_data, sections, pretty_name, citation)
-    DatasetCard(f"---\n{card_data.to_yaml()}\n---\n{text}").save(readme)
-    license_path = out_dir / LICENSE_FILE
-    if not license_path.exists():
-        license_path.write_text(
+    DatasetCard(f"---\n{card_data.to_yaml()}\n---\n{text}").save(stage.path / "README.md")
+    if not (stage.out_dir / LICENSE_FILE).exists():
+        (stage.path / LICENSE_FILE).write_text(
             f"# {LICENSE_NAME}\n\nTerms of use of the SentiV dataset:\n\n{TERMS_OF_USE}\n", "utf-8"
         )
-    return readme
 
 
 def _infos_by_config(card_data: DatasetCardData) -> dict[str, dict]:
@@ -388,16 +472,14 @@ def _render_body(card_data: DatasetCardData, sections: Mapping[str, str], title:
     return "\n".join(lines)
 
 
-def _is_connection_error(err: BaseException) -> bool:
-    if isinstance(err, (ConnectionError, TimeoutError)):
-        return True
-    # huggingface_hub moved between requests and httpx; match their transport errors by class name.
-    names = {cls.__name__ for cls in type(err).__mro__}
-    return bool(names & {"TransportError", "ConnectError", "ConnectTimeout", "NetworkError", "TimeoutException"})
+def _push_failure(err: Exception, repo_id: str, token: str | None) -> Exception:
+    """The `HubPushError` for an exception raised while pushing; ``err`` itself when it is not a Hub failure.
 
-
-def _scrub(message: str, token: str | None) -> str:
-    return message.replace(token, "***") if token else message
+    `sentiv_hf.hub_errors.hub_failure` words every Hub failure (offline, unreachable, no token, HTTP refusals) and
+    scrubs tokens from it: a server may echo the ``Authorization`` header.
+    """
+    failure = hub_failure(err, f"dataset repo {repo_id!r}", tokens=(token,), push=True)
+    return err if failure is None else HubPushError(str(failure))
 
 
 def push_dataset_folder(
@@ -422,7 +504,7 @@ def push_dataset_folder(
         gated: ``None`` (leave the setting as it is), ``"auto"`` or ``"manual"`` approval.
         private: create the repo as private.
         token: a Hub token; by default the usual login or ``HF_TOKEN``. It is never printed or written.
-        include_rejects: also upload ``<config>/rejected.csv``.
+        include_rejects: also upload ``<config>/rejected.csv`` (and ``<config>.rejected.csv`` of a failed build).
         commit_message: the commit message.
 
     Returns:
@@ -437,7 +519,6 @@ def push_dataset_folder(
         'https://huggingface.co/datasets/my-org/sentiv'
     """
     from huggingface_hub import HfApi, constants
-    from huggingface_hub.errors import HfHubHTTPError, LocalTokenNotFoundError, OfflineModeIsEnabled
 
     out_dir = Path(out_dir)
     if gated not in (None, "auto", "manual"):
@@ -451,9 +532,10 @@ def push_dataset_folder(
 
     endpoint = constants.ENDPOINT
     api = HfApi(token=token)
-    ignore = ["**/.cache/**", ".cache/**", "**/.lock"]
+    # Leftovers of an interrupted build (hidden staging and backup folders) are never part of the release.
+    ignore = ["**/.cache/**", ".cache/**", "**/.lock", f"{STAGING_PREFIX}*", f"{BACKUP_PREFIX}*"]
     if not include_rejects:
-        ignore += ["rejected.csv", "**/rejected.csv"]
+        ignore += ["rejected.csv", "**/rejected.csv", "*.rejected.csv"]
     try:
         url = api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
         api.upload_folder(
@@ -465,27 +547,12 @@ def push_dataset_folder(
         )
         if gated is not None:
             api.update_repo_settings(repo_id, gated=gated, repo_type="dataset")
-    except OfflineModeIsEnabled as err:
-        raise HubPushError(
-            "Offline mode is on (HF_HUB_OFFLINE=1), so nothing can be pushed; unset HF_HUB_OFFLINE and retry."
-        ) from err
-    except LocalTokenNotFoundError as err:
-        raise HubPushError("No Hub token found: run `hf auth login` or set HF_TOKEN, then retry.") from err
-    except HfHubHTTPError as err:
-        status = getattr(getattr(err, "response", None), "status_code", None)
-        if status in (401, 403):
-            hint = f"the token is missing, invalid or lacks write access to {repo_id}; run `hf auth login`."
-        else:
-            hint = "see the message above."
-        raise HubPushError(
-            _scrub(f"The Hub refused the push of {repo_id} (HTTP {status}): {err}. {hint}", token)
-        ) from err
     except Exception as err:
-        if _is_connection_error(err):
-            raise HubPushError(
-                f"Could not reach the Hub at {endpoint} ({type(err).__name__}); check network / HF_ENDPOINT and retry."
-            ) from err
-        raise
+        failure = _push_failure(err, repo_id, token)
+        if failure is err:
+            raise
+        # `from None`: the original error may quote request headers, and a traceback would show them.
+        raise failure from None
     repo_url = str(url) if url else f"{endpoint}/datasets/{repo_id}"
     logger.info("Pushed %s to %s (gated=%s, private=%s)", out_dir, repo_url, gated, private)
     return repo_url
@@ -496,6 +563,7 @@ __all__ = [
     "HubPushError",
     "LICENSE_NAME",
     "push_dataset_folder",
+    "stage_config",
     "update_dataset_card",
     "write_config",
 ]

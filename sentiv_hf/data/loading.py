@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -21,15 +22,39 @@ import numpy as np
 logger = logging.getLogger(__name__)
 
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
+#: A Hub dataset id: ``ORG/NAME`` (neither part ``.`` or ``..``, which would be a relative folder).
+_HUB_ID = re.compile(r"(?!\.\.?/)[\w.-]+/(?!\.\.?$)[\w.-]+")
 
 
 def resolve_dataset(dataset: str | None) -> str:
-    """``None`` → the bundled demo corpus folder; anything else unchanged."""
+    """The dataset to load: ``None`` → the bundled demo corpus folder; a folder or a Hub id unchanged.
+
+    A name that is no existing folder and not shaped like a Hub id ``ORG/NAME`` (``./data``, ``/abs/path``,
+    ``sentiv-data``, ``a/b/c``) is a mistyped folder: it fails here, instead of being looked up on the Hub.
+
+    Raises:
+        UserError: no such folder, and the name cannot be a Hub id.
+
+    Example:
+        >>> resolve_dataset("org/sentiv")
+        'org/sentiv'
+        >>> resolve_dataset("./no-such-folder")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        sentiv_hf.errors.UserError: No such dataset folder: ./no-such-folder (...
+    """
     if dataset is None:
         from sentiv_hf.data import demo_path
 
         return str(demo_path())
-    return str(dataset)
+    dataset = str(dataset)
+    if Path(dataset).expanduser().exists() or _HUB_ID.fullmatch(dataset):
+        return dataset
+    from sentiv_hf.errors import UserError
+
+    raise UserError(
+        f"No such dataset folder: {dataset} (resolved from {Path.cwd()}). Check the path, build the folder with "
+        "`sentiv data build-text/build-speech`, or give a Hub dataset id as ORG/NAME."
+    )
 
 
 @dataclass
@@ -94,27 +119,34 @@ def load_dataset_dict(dataset: str | None, config: str, revision: str | None = N
     import datasets
 
     from sentiv_hf.errors import UserError
+    from sentiv_hf.hub_errors import hub_access, hub_failure
 
     dataset = resolve_dataset(dataset)
-    folder = Path(dataset) / config
+    folder = Path(dataset).expanduser() / config
     if folder.is_dir():
         files = {s: sorted(str(p) for p in folder.glob(f"{s}-*.parquet")) for s in SPLITS}
         files = {s: f for s, f in files.items() if f}
         if not files:
             raise UserError(f"{folder} holds no '<split>-*.parquet' files; build it with `sentiv data`.")
         return datasets.load_dataset("parquet", data_files=files), files
-    if Path(dataset).is_dir():
-        configs = sorted(p.name for p in Path(dataset).iterdir() if p.is_dir() and not p.name.startswith("."))
+    if Path(dataset).expanduser().is_dir():
+        root = Path(dataset).expanduser()
+        configs = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
         raise UserError(f"Cannot load config {config!r} of dataset folder {dataset}: it has the configs {configs}.")
-    try:
-        return datasets.load_dataset(dataset, config, revision=revision), {}
-    except (ValueError, FileNotFoundError, datasets.exceptions.DatasetNotFoundError) as error:
+    what = f"dataset {dataset!r}"
+    # hub_access turns offline mode, no network, a missing or gated repo into one line, with no retry.
+    with hub_access(what):
         try:
-            available = datasets.get_dataset_config_names(dataset, revision=revision)
-        except Exception:  # the dataset itself is missing: the original error says why
-            available = None
-        hint = f" It has the configs {available}." if available else ""
-        raise UserError(f"Cannot load config {config!r} of dataset {dataset!r}: {error}.{hint}") from None
+            return datasets.load_dataset(dataset, config, revision=revision), {}
+        except (ValueError, FileNotFoundError) as error:
+            if hub_failure(error, what) is not None:
+                raise  # DatasetNotFoundError is a FileNotFoundError: let hub_access word it
+            try:
+                available = datasets.get_dataset_config_names(dataset, revision=revision)
+            except Exception:  # the dataset itself is missing: the original error says why
+                available = None
+            hint = f" It has the configs {available}." if available else ""
+            raise UserError(f"Cannot load config {config!r} of dataset {dataset!r}: {error}.{hint}") from None
 
 
 def _with_binary_label(ds):

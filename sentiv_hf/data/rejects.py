@@ -80,14 +80,19 @@ class RejectLog:
         return [f"row {row}: {reason}{': ' + detail if detail else ''}" for row, reason, detail, _ in self.entries]
 
     def write_csv(self, path: str | os.PathLike) -> Path:
-        """Write ``source,row,reason,raw`` rows (UTF-8, header always present, even with no rejection)."""
+        """Write ``source,row,reason,raw`` rows (UTF-8, header always present, even with no rejection).
+
+        The file is written next to ``path`` and renamed over it, so a reader never sees half a report.
+        """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", newline="", encoding="utf-8") as handle:
+        partial = path.with_name(f".{path.name}.partial")
+        with partial.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(REJECT_COLUMNS)
             for row, reason, detail, raw in self.entries:
                 writer.writerow((self.source, row, f"{reason}: {detail}" if detail else reason, raw))
+        os.replace(partial, path)
         return path
 
 
@@ -104,6 +109,8 @@ class BuildSummary:
         split_sizes: accepted rows per split.
         rejects_path: where the rejected rows were written, if anywhere.
         label_counts: accepted rows per label, if known.
+        warnings: problems with the result that are not rejections (e.g. a label class with no rows); each is
+            printed as a ``warning:`` line.
 
     Raises:
         ValueError: when ``accepted + rejected != input_rows``, when the reasons do not sum to ``rejected``, or
@@ -124,6 +131,7 @@ class BuildSummary:
     split_sizes: dict[str, int] = field(default_factory=dict)
     rejects_path: Path | None = None
     label_counts: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.accepted + self.rejected != self.input_rows:
@@ -146,6 +154,7 @@ class BuildSummary:
             "split_sizes": dict(self.split_sizes),
             "rejects_path": str(self.rejects_path) if self.rejects_path else None,
             "label_counts": dict(self.label_counts),
+            "warnings": list(self.warnings),
         }
 
     def __str__(self) -> str:
@@ -158,6 +167,7 @@ class BuildSummary:
             lines.append("  labels: " + ", ".join(f"{name} {n}" for name, n in self.label_counts.items()))
         if self.rejects_path and self.rejected:
             lines.append(f"  rejected rows written to {self.rejects_path}")
+        lines += [f"  warning: {warning}" for warning in self.warnings]
         return "\n".join(lines)
 
 

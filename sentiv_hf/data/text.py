@@ -2,19 +2,25 @@
 
 What happens to each input row, in this order (the first failing check is the row's rejection reason):
 
-1. The text is NFC-normalised and stripped (Vietnamese diacritics come both composed and decomposed).
-   ``empty text``: nothing left.
+1. The text is NFC-normalised (Vietnamese diacritics come both composed and decomposed), every run of whitespace
+   (tabs, newlines, non-breaking spaces, zero-width spaces) becomes one space, and the ends are stripped (see
+   `normalize_text`). The normalised text is what is de-duplicated and written. ``empty text``: nothing left, e.g. a
+   text of spaces or zero-width characters only.
 2. The label is mapped onto the 7 text labels (case-insensitive, ``--label-alias``). ``missing label`` /
    ``unknown label`` (the detail names the value and the accepted labels).
 3. With a ``split`` column: the value must be train/validation/test (aliases: training, val, valid, dev, testing,
    eval). ``unknown split`` otherwise.
-4. Exact duplicates of the normalised text: when every copy has the same label, the first copy is kept and the
-   others are rejected as ``duplicate text`` (same split) or ``text in two splits``; when the copies disagree on the
-   label, **all** copies are rejected as ``conflicting labels`` (there is no way to tell which label is right).
+4. Duplicates of the normalised text (so ``"tôi  vui"`` and ``"tôi vui"`` are duplicates): when every copy has the
+   same label, the first copy is kept and the others are rejected as ``duplicate text`` (same split) or ``text in
+   two splits``; when the copies disagree on the label, **all** copies are rejected as ``conflicting labels`` (there
+   is no way to tell which label is right).
 
 Rows are numbered from 1 = the first data row (in a spreadsheet with a header, that is sheet row 2). That number is
 the ``row`` of ``DIR/text/rejected.csv`` and the ``id`` of an accepted row (``text-000001``), so ids stay stable
 when a rebuild rejects other rows. Accepted + rejected always equals the input rows.
+
+The folder is written atomically (`sentiv_hf.data.staging`): a build that fails leaves the previous ``text`` config,
+its ``rejected.csv`` and the card as they were.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import numpy as np
 from ..labels import TEXT_LABELS, LabelMapper, UnknownLabelError, parse_label_aliases
 from .rejects import BuildSummary, RejectedRowsError, RejectLog
 from .splits import SPLIT_ALIASES, SPLIT_NAMES, assign_splits, canonical_split_name
+from .staging import FolderStage, check_output_dir, write_failed_build_report
 from .tables import DataFileError, read_table
 
 if TYPE_CHECKING:  # imported in the functions, see build_text_dataset
@@ -79,19 +86,47 @@ def resolve_column(columns: Sequence[str], wanted: str | None, candidates: Itera
     return matches[0]
 
 
-def normalize_texts(values: Iterable[object]) -> np.ndarray:
-    """NFC-normalise and strip every text; missing values become ``""``. Returns an object array of ``str``.
+#: Zero-width non-joiner and joiner: kept inside a text (they shape emoji and some scripts), stripped at its ends.
+_EDGE_CHARACTERS = " \u200c\u200d"
+
+
+def normalize_text(value: object) -> str:
+    """NFC-normalise a text, turn every run of whitespace into one space and strip the ends; missing becomes ``""``.
+
+    Whitespace is any Unicode space (tabs, newlines, non-breaking and thin spaces) and the zero-width space and
+    byte-order mark (U+200B, U+FEFF); the zero-width (non-)joiners U+200C/U+200D are stripped at the ends. So a text
+    that holds only such characters becomes ``""`` (an empty text), and texts that differ only in spacing become
+    equal (duplicates).
 
     Example:
-        >>> normalize_texts(["  Vui qu\\u00e1 ", "Vui qua\\u0301", None]).tolist()
+        >>> normalize_text(" t\\u00f4i \\t\\u00a0vui\\u200b ")
+        'tôi vui'
+        >>> normalize_text("\\u200b\\u200d\\ufeff"), normalize_text(None)
+        ('', '')
+    """
+    if not isinstance(value, str):
+        if value is None or value != value:  # None or NaN: an empty cell
+            return ""
+        value = str(value)
+    text = unicodedata.normalize("NFC", value).strip()
+    # Most texts have single ASCII spaces only, which two C-level checks confirm; every other space, tab, newline
+    # and zero-width character is not printable. Splitting every text would triple the time of this step.
+    if "  " in text or not text.isprintable():
+        # The zero-width space and byte-order mark are invisible word separators, but not str.split() whitespace.
+        text = text.replace("\u200b", " ").replace("\ufeff", " ")
+        text = " ".join(text.split()).strip(_EDGE_CHARACTERS)
+    return text
+
+
+def normalize_texts(values: Iterable[object]) -> np.ndarray:
+    """`normalize_text` of every value; returns an object array of ``str``.
+
+    Example:
+        >>> normalize_texts(["  Vui qu\\u00e1 ", "Vui  qua\\u0301", None]).tolist()
         ['Vui quá', 'Vui quá', '']
     """
-    normalize = unicodedata.normalize
     out = np.empty(len(values), dtype=object)  # type: ignore[arg-type]
-    out[:] = [
-        normalize("NFC", v).strip() if isinstance(v, str) else "" if v is None or v != v else str(v).strip()
-        for v in values
-    ]
+    out[:] = [normalize_text(v) for v in values]
     return out
 
 
@@ -208,15 +243,16 @@ def build_text_dataset(
         label_aliases: ``{"Other": "Neutral"}`` or ``["Other=Neutral"]``; matched case-insensitively.
         split_seed: the seed of the generated stratified split (ignored when the table has a ``split`` column).
         fractions: train/validation/test shares of the generated split.
-        strict: raise `RejectedRowsError` (after writing ``rejected.csv``, before writing the dataset) when any row is
-            rejected.
+        strict: raise `RejectedRowsError` when any row is rejected; nothing in ``out_dir/text`` changes, and the
+            rejected rows are written to ``out_dir/text.rejected.csv``.
 
     Returns:
         The `BuildSummary` (counts per reason, split and label); ``print`` it for the report.
 
     Raises:
-        DataFileError: missing/unreadable/empty file, or a missing or ambiguous column.
+        DataFileError: missing/unreadable/empty file, a missing or ambiguous column, or every row rejected.
         RejectedRowsError: ``strict`` and some rows were rejected.
+        UserError: ``out_dir`` is a file or is not writable.
 
     Example:
         >>> summary = build_text_dataset("train.xlsx", "out", label_aliases=["Other=Neutral"])  # doctest: +SKIP
@@ -224,7 +260,7 @@ def build_text_dataset(
         text: 265011 input rows -> 264120 accepted, 891 rejected
     """
     path = Path(path)
-    out_dir = Path(out_dir)
+    out_dir = check_output_dir(out_dir)  # before the (long) read, not after it
     mapper = LabelMapper.for_space("text", aliases=parse_label_aliases(label_aliases))
     # python-calamine parses a workbook in Rust without holding the GIL (1-2 s for 265k rows), so the imports of
     # pandas, pyarrow and datasets (about as long) run meanwhile, here, rather than before or after it.
@@ -232,7 +268,7 @@ def build_text_dataset(
         reading = pool.submit(read_table, path)
         import pandas as pd
 
-        from .hub import write_config
+        from .hub import stage_config
 
         df = reading.result()
     columns = list(df.columns)
@@ -268,18 +304,20 @@ def build_text_dataset(
         raw_rows = df.iloc[rejected_idx].to_dict("records")
         for i, raw in zip(rejected_idx.tolist(), raw_rows):
             log.add(i + 1, reason[i], raw, detail=detail[i])
-    rejects_path = log.write_csv(out_dir / CONFIG_NAME / "rejected.csv")
 
+    # A failed build writes its report beside the config, never into it: the previous build stays as it was.
     if strict and len(log):
+        report = write_failed_build_report(log, out_dir, CONFIG_NAME)
         raise RejectedRowsError(
             f"--strict: {len(log)} of {n} rows of {path} were rejected ({_reason_text(log.counts_by_reason())}); "
-            f"see {rejects_path}. The first: {log.messages()[0].rstrip('.')}."
+            f"see {report}. The first: {log.messages()[0].rstrip('.')}."
         )
 
     accepted = np.flatnonzero(reason == None)  # noqa: E711
     if len(accepted) == 0:
+        report = write_failed_build_report(log, out_dir, CONFIG_NAME)
         raise DataFileError(
-            f"All {n} rows of {path} were rejected ({_reason_text(log.counts_by_reason())}); see {rejects_path}. "
+            f"All {n} rows of {path} were rejected ({_reason_text(log.counts_by_reason())}); see {report}. "
             f"The first: {log.messages()[0].rstrip('.')}."
         )
     kept_labels = labels[accepted]
@@ -291,9 +329,15 @@ def build_text_dataset(
     label_codes, label_values = _factorize(pd.Series(kept_labels, dtype=object))
     label_ids = np.array([TEXT_LABELS.index(v) for v in label_values], dtype=np.int64)[label_codes]
     datasets_by_split = _to_datasets(accepted, texts[accepted], label_ids, kept_splits)
-    write_config(
-        out_dir, CONFIG_NAME, datasets_by_split, description=_description(path, text_col, label_col, split_col)
-    )
+    with FolderStage(out_dir) as stage:
+        stage_config(
+            stage,
+            CONFIG_NAME,
+            datasets_by_split,
+            description=_description(path, text_col, label_col, split_col),
+            rejects=log,
+        )
+    rejects_path = out_dir / CONFIG_NAME / "rejected.csv"
 
     counts = np.bincount(label_ids, minlength=len(TEXT_LABELS))
     summary = BuildSummary(
@@ -354,8 +398,9 @@ def _description(path: Path, text_col: str, label_col: str, split_col: str | Non
     return (
         f"Built from `{path.name}` (text column `{text_col}`, label column `{label_col}`) by "
         "`sentiv data build-text`. "
-        "Texts are NFC-normalised and stripped; empty texts, unknown labels and exact duplicates are removed, and no "
-        f"text occurs in two splits. {split_note} `id` is `text-` + the 1-based data row of the source."
+        "Texts are NFC-normalised with whitespace collapsed to single spaces; empty texts, unknown labels and "
+        f"duplicates are removed, and no text occurs in two splits. {split_note} `id` is `text-` + the 1-based data "
+        "row of the source."
     )
 
 
@@ -363,6 +408,7 @@ __all__ = [
     "LABEL_COLUMN_NAMES",
     "TEXT_COLUMN_NAMES",
     "build_text_dataset",
+    "normalize_text",
     "normalize_texts",
     "resolve_column",
 ]

@@ -80,6 +80,10 @@ def compute_classification_metrics(
     """Single-label metrics: ``accuracy``, ``macro_f1``, ``weighted_f1``, ``micro_f1``, ``precision_macro``,
     ``recall_macro``, ``uar``, ``f1_<Label>``, ``confusion_matrix`` and ``ece`` (when ``probabilities`` is given).
 
+    ``uar`` is the balanced accuracy (recall averaged over the classes of ``references``). ``f1_<Label>`` is keyed by
+    class name: with the hotline binary labels (``non-negative``, ``negative``) ``f1_negative`` is the F1 of the
+    negative class, the hotline binary headline.
+
     Args:
         predictions: ``(N,)`` predicted class ids.
         references: ``(N,)`` true class ids.
@@ -155,12 +159,15 @@ def metrics_from_logits(
     its reports all compute, so a selection score and a reported score of the same predictions never differ.
 
     Single-label: argmax predictions and ``ece`` from the softmax (rows labelled -100 are dropped). Multi-label:
-    sigmoid probabilities at ``threshold``.
+    sigmoid probabilities at ``threshold``. Per-class F1 is keyed by label name (``f1_negative`` for the hotline
+    binary task).
 
     Example:
         >>> logits = np.array([[2.0, 0.0], [0.0, 1.0]])
         >>> metrics_from_logits(logits, np.array([0, 0]), label_names=["A", "B"])["accuracy"]
         0.5
+        >>> metrics_from_logits(logits, np.array([1, 1]), label_names=["non-negative", "negative"])["f1_negative"]
+        0.6666666666666666
     """
     logits = np.asarray(logits, dtype=np.float64)
     references = np.asarray(references)

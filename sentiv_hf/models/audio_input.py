@@ -1,5 +1,6 @@
-"""Checks on audio where users hand it to a SentiV model: decode files, refuse wrong sampling rates, empty or
-multi-channel arrays, and crop clips longer than the model's ``max_duration_s`` (with a warning).
+"""Checks on audio where users hand it to a SentiV model: decode files, refuse wrong sampling rates, empty,
+multi-channel, non-finite (NaN/inf) or too short arrays, and crop clips longer than the model's ``max_duration_s``
+(with a warning). The pipelines and ``sentiv predict`` prepare audio only through `prepare_waveform`.
 
 Example:
     >>> wave = prepare_waveform("clip.wav", sampling_rate=16000, max_duration_s=8.0)
@@ -23,8 +24,39 @@ class AudioInputError(ValueError):
     """Audio that a SentiV model cannot take as it is; the message says what to change."""
 
 
+def min_audio_samples(config) -> int:
+    """The shortest waveform (in samples) the speech encoder of ``config`` can take: one frame of its conv stack.
+
+    A wav2vec2/HuBERT-style encoder turns the waveform into frames with a stack of 1-D convolutions (kernels
+    ``conv_kernel``, strides ``conv_stride``); a shorter clip yields no frame at all and torch fails deep inside the
+    model. One output frame needs ``1 + sum((kernel_i - 1) * prod(stride_j for j < i))`` input samples: 400 (25 ms at
+    16 kHz) for wav2vec2-base and HuBERT. Encoders without a conv stack (Whisper pads its log-mel input to 30 s)
+    take any non-empty clip.
+
+    Args:
+        config: a `SentiVSpeechConfig` (its ``encoder_config`` is read) or an encoder config.
+
+    Example:
+        >>> from transformers import HubertConfig
+        >>> min_audio_samples(HubertConfig())
+        400
+    """
+    encoder = getattr(config, "encoder_config", None)
+    encoder = config if encoder is None else encoder
+    kernels, strides = getattr(encoder, "conv_kernel", None), getattr(encoder, "conv_stride", None)
+    if not kernels or not strides:
+        return 1
+    needed, hop = 1, 1
+    for kernel, stride in zip(kernels, strides):
+        needed += (int(kernel) - 1) * hop
+        hop *= int(stride)
+    return needed
+
+
 def _decode_file(path: str | Path, sampling_rate: int) -> np.ndarray:
     from torchcodec.decoders import AudioDecoder
+
+    from ..data.speech import AudioDecodeError, probe_audio
 
     path = Path(path)
     if not path.is_file():
@@ -33,6 +65,11 @@ def _decode_file(path: str | Path, sampling_rate: int) -> np.ndarray:
         # torchcodec resamples and downmixes while decoding, so files of any rate and channel count work.
         samples = AudioDecoder(str(path), sample_rate=sampling_rate, num_channels=1).get_all_samples()
     except Exception as err:  # torchcodec raises RuntimeError/ValueError depending on the container
+        # The data layer's probe tells an empty file from a corrupt one, in the words `sentiv data` uses.
+        try:
+            probe_audio(path)
+        except AudioDecodeError as reason:
+            raise AudioInputError(f"{reason}. Pass a non-empty audio file that FFmpeg can decode.") from err
         raise AudioInputError(f"Cannot decode audio file {path}: {err}") from err
     return samples.data.numpy()[0]
 
@@ -42,6 +79,7 @@ def prepare_waveform(
     *,
     sampling_rate: int = 16000,
     max_duration_s: float | None = 8.0,
+    min_samples: int = 1,
     source: str = "audio",
 ) -> np.ndarray:
     """Turn a path, a 1-D array or a ``{"array", "sampling_rate"}`` dict into a mono float32 waveform.
@@ -50,7 +88,8 @@ def prepare_waveform(
         * a file path is decoded, resampled to ``sampling_rate`` and downmixed to mono;
         * a dict whose ``sampling_rate`` differs from the model's raises `AudioInputError` (resample first, e.g.
           with ``datasets.Audio(sampling_rate=16000)``); a bare array is taken to be at ``sampling_rate``;
-        * an array with a channel axis (stereo), an empty array, or non-finite values raise `AudioInputError`;
+        * an array with a channel axis (stereo), an empty array, non-finite (NaN/inf) values, or fewer than
+          ``min_samples`` samples raise `AudioInputError`;
         * a clip longer than ``max_duration_s`` is centre-cropped to it and a warning is logged.
 
     Args:
@@ -58,6 +97,7 @@ def prepare_waveform(
             ``array`` (or ``raw``) and ``sampling_rate`` (the ``datasets`` Audio format).
         sampling_rate: rate the model expects.
         max_duration_s: crop length in seconds (``None``: no cropping).
+        min_samples: the shortest clip the model takes, at ``sampling_rate`` (see `min_audio_samples`).
         source: name used in messages (e.g. a row id).
 
     Example:
@@ -93,10 +133,7 @@ def prepare_waveform(
                 f"Downmix to mono first, e.g. wave.mean(axis={int(np.argmin(wave.shape))}), or pass the file path."
             )
         wave = wave.astype(np.float32, copy=False)
-    if wave.size == 0:
-        raise AudioInputError(f"{source}: the waveform is empty (0 samples).")
-    if not np.isfinite(wave).all():
-        raise AudioInputError(f"{source}: the waveform contains NaN or infinite values.")
+    _check_samples(wave, sampling_rate, min_samples, source)
     if max_duration_s is not None:
         max_samples = int(round(max_duration_s * sampling_rate))
         if wave.shape[0] > max_samples:
@@ -112,4 +149,22 @@ def prepare_waveform(
     return wave
 
 
-__all__ = ["AudioInputError", "prepare_waveform"]
+def _check_samples(wave: np.ndarray, sampling_rate: int, min_samples: int, source: str) -> None:
+    """Refuse a waveform the model would fail on (too short) or score as noise (NaN/inf), naming the fix."""
+    if wave.size == 0:
+        raise AudioInputError(f"{source}: the waveform is empty (0 samples). Pass a non-empty clip.")
+    bad = int(np.count_nonzero(~np.isfinite(wave)))
+    if bad:
+        raise AudioInputError(
+            f"{source}: the waveform contains NaN or infinite values ({bad} of {wave.size} samples). Re-export the "
+            "audio, or replace them first (e.g. numpy.nan_to_num(wave))."
+        )
+    if wave.shape[0] < min_samples:
+        raise AudioInputError(
+            f"{source}: the clip is too short: {wave.shape[0]} samples ({1000 * wave.shape[0] / sampling_rate:.1f} "
+            f"ms at {sampling_rate} Hz), but the model's encoder needs at least {min_samples} "
+            f"({1000 * min_samples / sampling_rate:.1f} ms). Pass a longer clip, or pad it with silence."
+        )
+
+
+__all__ = ["AudioInputError", "min_audio_samples", "prepare_waveform"]

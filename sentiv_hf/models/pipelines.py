@@ -10,6 +10,11 @@ Example:
     >>> emotion({"text": "Tôi rất vui", "audio": "clip.wav"})
     {'label': 'Enjoyment', 'scores': {...}, 'confidence': {'text': 0.8, 'speech': 0.6}, ...}
     >>> emotion([{"text": "Tôi buồn"}, {"audio": "clip.wav"}], batch_size=8)  # one forward pass per modality
+
+Bad inputs raise a ``ValueError`` that names the input (``input 2``) and the fix: a ``text`` that is not a string
+or is blank (spaces or zero-width characters only, `TextInputError`), unusable audio (`AudioInputError`: NaN
+samples, a clip shorter than the encoder's first frame, stereo, a wrong sampling rate), and a checkpoint that is not
+a fusion model.
 """
 
 from __future__ import annotations
@@ -21,11 +26,12 @@ from typing import Any
 
 import torch
 from torch.utils.data import DataLoader
-from transformers import AutoModel, Pipeline
+from transformers import AutoModel, AutoModelForAudioClassification, Pipeline
 from transformers.pipelines import PIPELINE_REGISTRY
 from transformers.pipelines.pt_utils import PipelineDataset, PipelineIterator
 
-from .audio_input import prepare_waveform
+from ..data.text import normalize_text
+from .audio_input import min_audio_samples, prepare_waveform
 from .text import tokenize_texts, word_segmenter_of
 
 logger = logging.getLogger(__name__)
@@ -33,6 +39,45 @@ logger = logging.getLogger(__name__)
 TASK_NAME = "sentiv-emotion"
 _INPUT_KEYS = ("text", "audio")
 _AUDIO_KEYS = ("input_values", "input_features")
+_FUSION_MODEL_TYPE = "sentiv-fusion"
+
+
+class TextInputError(ValueError):
+    """A text a SentiV model cannot score: not a string, or blank; the message names the input and the fix."""
+
+
+def check_text(value: Any, source: str = "text") -> str:
+    """Return ``value`` if it is a text a model can score; raise `TextInputError` otherwise.
+
+    A text must be a ``str`` with something visible in it: an empty string, spaces only, or zero-width characters
+    only (e.g. U+200B) would still get a confident-looking prediction, of nothing. Numbers, NaN (an empty
+    spreadsheet cell) and lists are refused rather than turned into strings such as ``"nan"`` or ``"['a', 'b']"``.
+    Blank means empty after `sentiv_hf.data.text.normalize_text`, the normalisation datasets are built with.
+
+    Args:
+        value: the candidate text.
+        source: how the message names the input, e.g. ``"input 3"``.
+
+    Example:
+        >>> check_text("Tôi rất vui")
+        'Tôi rất vui'
+        >>> check_text("  ", "input 1")  # doctest: +IGNORE_EXCEPTION_DETAIL
+        Traceback (most recent call last):
+        TextInputError: input 1: the text is blank ...
+    """
+    if not isinstance(value, str):
+        if isinstance(value, (list, tuple)):
+            fix = "pass one text per input (a list of inputs is a batch: one {'text': ...} dict per text)"
+        else:
+            fix = "pass the text as a str"
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+        raise TextInputError(f"{source}: 'text' must be a string, got {type(value).__name__} {shown}; {fix}.")
+    if not normalize_text(value):
+        raise TextInputError(
+            f"{source}: the text is blank ({value!r}: empty, spaces or zero-width characters only); pass a text "
+            "with words in it (or, for a fusion model, no text: the audio is then used alone)."
+        )
+    return value
 
 
 class ModalityCollator:
@@ -84,7 +129,10 @@ class SentiVEmotionPipeline(Pipeline):
     """Multimodal (text and/or audio) emotion pipeline around `SentiVFusionModel`.
 
     Text is word-segmented as the text model's config says (``word_segmenter``) and truncated to 256 tokens; audio
-    goes through `prepare_waveform` (file decoding, mono/rate/empty checks, cropping to ``max_duration_s``).
+    goes through `prepare_waveform` (file decoding; mono, rate, empty, NaN and shortest-clip checks; cropping to
+    ``max_duration_s``). Texts must be non-blank strings (`check_text`); a list of inputs is checked whole before
+    any work, so an error names the input's position (``input 3: ...``). A checkpoint other than a fusion model is
+    refused when the pipeline is built, with the pipeline to use instead.
 
     Batching: a list input with ``batch_size=N`` runs as real batches of N. transformers' own collate function
     (``pad_collate_fn``) refuses items with different keys, so a text-only item next to an audio one could not be
@@ -102,18 +150,65 @@ class SentiVEmotionPipeline(Pipeline):
     _load_feature_extractor = None
     _load_tokenizer = None
 
-    def _sanitize_parameters(self, **kwargs):
-        return {}, {}, {}
+    def __init__(self, model, *args, **kwargs):
+        # transformers would otherwise build the pipeline around any model and fail later, deep in preprocess.
+        model_type = getattr(getattr(model, "config", None), "model_type", None)
+        if model_type != _FUSION_MODEL_TYPE:
+            name = getattr(model, "name_or_path", None) or type(model).__name__
+            raise ValueError(
+                f"sentiv-emotion needs a SentiV fusion checkpoint (model_type {_FUSION_MODEL_TYPE!r}), but {name} is "
+                f"a {model_type!r} model. Use pipeline('audio-classification', model=...) for a speech checkpoint "
+                "and pipeline('text-classification', model=...) or `sentiv predict` for a text one."
+            )
+        super().__init__(model, *args, **kwargs)
 
-    def preprocess(self, inputs, **kwargs):
+    def __call__(self, inputs, *args, **kwargs):
+        # Check every input before any work, so that the message names its position in the list.
+        items = [inputs] if isinstance(inputs, dict) else inputs if isinstance(inputs, (list, tuple)) else []
+        for index, item in enumerate(items):
+            self.check_input(item, f"input {index}", arrays=True)
+        return super().__call__(inputs, *args, **kwargs)
+
+    def check_input(self, inputs: Any, source: str = "input", *, arrays: bool = False) -> None:
+        """Check one input: a dict with a ``text`` (see `check_text`) and/or an ``audio``; ``ValueError`` naming
+        ``source`` otherwise.
+
+        Audio is checked where it is decoded (`prepare_waveform`, in `preprocess`); ``arrays=True`` checks arrays
+        here too (cheap: nothing to decode), so that the message can name the input's position. A file's message
+        names the file.
+        """
         if not isinstance(inputs, dict) or not any(inputs.get(k) is not None for k in _INPUT_KEYS):
             raise ValueError(
-                "sentiv-emotion expects a dict with 'text' and/or 'audio' (or a list of them), got "
+                f"{source}: sentiv-emotion expects a dict with 'text' and/or 'audio' (or a list of them), got "
                 f"{type(inputs).__name__}" + (f" with keys {sorted(inputs)}" if isinstance(inputs, dict) else "") + "."
             )
         unknown = sorted(set(inputs) - set(_INPUT_KEYS))
         if unknown:
-            raise ValueError(f"Unknown input keys {unknown}; sentiv-emotion takes {list(_INPUT_KEYS)}.")
+            raise ValueError(f"{source}: unknown input keys {unknown}; sentiv-emotion takes {list(_INPUT_KEYS)}.")
+        if inputs.get("text") is not None:
+            check_text(inputs["text"], source)
+        audio = inputs.get("audio")
+        if arrays and audio is not None and not isinstance(audio, (str, os.PathLike)):
+            self._waveform(audio, source, crop=False)
+
+    def _waveform(self, audio: Any, source: str, *, crop: bool = True):
+        """`prepare_waveform` with this model's rate, crop length and shortest clip."""
+        if self.feature_extractor is None:
+            raise ValueError("Audio given but the pipeline has no feature extractor; pass feature_extractor=....")
+        speech_config = self.model.config.speech_config
+        return prepare_waveform(
+            audio,
+            sampling_rate=self.feature_extractor.sampling_rate,
+            max_duration_s=speech_config.max_duration_s if crop and speech_config is not None else None,
+            min_samples=min_audio_samples(speech_config) if speech_config is not None else 1,
+            source=source,
+        )
+
+    def _sanitize_parameters(self, **kwargs):
+        return {}, {}, {}
+
+    def preprocess(self, inputs, **kwargs):
+        self.check_input(inputs)  # again: generators and datasets do not go through the check in __call__
         config = self.model.config
         model_inputs = {
             "has_text": torch.tensor([inputs.get("text") is not None]),
@@ -127,17 +222,12 @@ class SentiVEmotionPipeline(Pipeline):
             model_inputs["input_ids"] = encoded["input_ids"]
             model_inputs["attention_mask"] = encoded["attention_mask"]
         if inputs.get("audio") is not None:
-            if self.feature_extractor is None:
-                raise ValueError("Audio given but the pipeline has no feature extractor; pass feature_extractor=....")
-            speech_config = config.speech_config
-            sampling_rate = self.feature_extractor.sampling_rate
-            wave = prepare_waveform(
-                inputs["audio"],
-                sampling_rate=sampling_rate,
-                max_duration_s=speech_config.max_duration_s if speech_config is not None else None,
-            )
+            wave = self._waveform(inputs["audio"], "audio")
             features = self.feature_extractor(
-                wave, sampling_rate=sampling_rate, return_attention_mask=True, return_tensors="pt"
+                wave,
+                sampling_rate=self.feature_extractor.sampling_rate,
+                return_attention_mask=True,
+                return_tensors="pt",
             )
             key = "input_features" if "input_features" in features else "input_values"
             model_inputs[key] = features[key]
@@ -222,10 +312,22 @@ def register_pipelines() -> None:
     """Register ``sentiv-emotion`` with transformers (idempotent). `sentiv_hf.registration` calls it once
     ``transformers.pipelines`` is imported, and so does importing this module."""
     if TASK_NAME not in PIPELINE_REGISTRY.get_supported_tasks():
-        PIPELINE_REGISTRY.register_pipeline(TASK_NAME, pipeline_class=SentiVEmotionPipeline, pt_model=AutoModel)
+        # AutoModel loads the fusion model. AutoModelForAudioClassification is only a fallback for speech
+        # checkpoints, which AutoModel cannot load: without it, pipeline() fails with transformers' list of every
+        # known config; with it, SentiVEmotionPipeline.__init__ says what to use instead.
+        PIPELINE_REGISTRY.register_pipeline(
+            TASK_NAME, pipeline_class=SentiVEmotionPipeline, pt_model=(AutoModel, AutoModelForAudioClassification)
+        )
 
 
 register_pipelines()
 
 
-__all__ = ["ModalityCollator", "SentiVEmotionPipeline", "TASK_NAME", "register_pipelines"]
+__all__ = [
+    "ModalityCollator",
+    "SentiVEmotionPipeline",
+    "TASK_NAME",
+    "TextInputError",
+    "check_text",
+    "register_pipelines",
+]

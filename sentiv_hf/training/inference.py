@@ -12,18 +12,49 @@ Example:
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from sentiv_hf.errors import UserError
+from sentiv_hf.hub_errors import hub_access
 
 logger = logging.getLogger(__name__)
 
 #: The dataset config each task reads by default.
 TASK_DATASET_CONFIGS = {"text": "text", "speech": "speech", "fusion": "multimodal"}
+
+#: The file ``sentiv train`` writes next to a checkpoint: the dataset, config and ids the run trained on.
+TRAIN_RECORD = "train_ids.json"
+#: How that file names the bundled demo corpus (``sentiv train`` without ``--dataset``).
+DEMO_DATASET = "demo"
+
+
+@dataclass(frozen=True)
+class TrainingDataset:
+    """The dataset a checkpoint records it was trained on (see `recorded_training_dataset`).
+
+    Attributes:
+        dataset: a dataset folder or Hub id, as ``sentiv train --dataset`` got it; None for the bundled demo corpus.
+        config: the dataset config it trained on (None when not recorded).
+        revision: the Hub revision (None when not recorded: the default branch).
+        record: the file that says so.
+    """
+
+    dataset: str | None
+    config: str | None
+    revision: str | None
+    record: Path
+
+    @property
+    def name(self) -> str:
+        """The dataset as a user would name it: the folder or Hub id, or ``demo``."""
+        return self.dataset if self.dataset is not None else DEMO_DATASET
 
 
 def task_of_config(config, checkpoint: str) -> str:
@@ -60,15 +91,62 @@ def load_for_inference(checkpoint: str) -> dict[str, Any]:
 
     Returns a dict with ``task`` (``text``/``speech``/``fusion``), ``model`` (in eval mode), ``tokenizer``,
     ``feature_extractor`` and ``segmenter`` (None where the task has none), ``max_length`` (text and fusion),
-    ``label_names``, ``multi_label``, ``max_seconds`` and ``sampling_rate``.
+    ``label_names``, ``multi_label``, ``max_seconds``, ``sampling_rate`` and ``min_audio_samples`` (the shortest
+    clip the speech encoder takes, see `sentiv_hf.models.audio_input.min_audio_samples`).
 
-    Raises `UserError` for a missing checkpoint or a config that is not a SentiV text/speech/fusion model.
+    Raises `UserError` for a missing checkpoint, a config that is not a SentiV text/speech/fusion model, or a Hub id
+    that cannot be fetched (offline, unreachable, not found: one line, see `sentiv_hf.hub_errors.hub_access`).
 
     Example:
         >>> parts = load_for_inference("out/text")  # doctest: +SKIP
         >>> parts["task"], parts["label_names"][:2]  # doctest: +SKIP
         ('text', ['Anger', 'Disgust'])
     """
+    from sentiv_hf.models.audio_input import min_audio_samples
+
+    from .model_factory import load_model_config
+
+    # load_model_config reports a missing local folder; a name that may be a Hub id is tried on the Hub.
+    if Path(checkpoint).is_dir() and not (Path(checkpoint) / "config.json").is_file():
+        raise UserError(f"{checkpoint} has no config.json: it is not a saved model (pass the training output_dir).")
+    try:
+        # Offline or unreachable Hub: one line, at once (hub_access retries nothing), not a loader traceback.
+        with hub_access(f"model {checkpoint!r}"):
+            config = load_model_config(checkpoint)
+            task = task_of_config(config, checkpoint)
+            parts = _load_parts(checkpoint, config, task)
+    except OSError as error:  # not a Hub failure: a file the checkpoint lacks (locally, or in the offline cache)
+        raise UserError(_incomplete_checkpoint(checkpoint, error)) from None
+    model = parts["model"]
+    model.eval()
+    id2label = model.config.id2label
+    parts["label_names"] = [str(id2label[i]) for i in range(len(id2label))]
+    parts["multi_label"] = getattr(model.config, "head", "single_label") == "multi_label"
+    # A fusion checkpoint keeps the audio preprocessing in its speech sub-config (where the speech model read it).
+    audio_config = getattr(model.config, "speech_config", None) if task == "fusion" else model.config
+    parts["max_seconds"] = float(getattr(audio_config, "max_duration_s", None) or 8.0)
+    parts["sampling_rate"] = int(getattr(audio_config, "sampling_rate", None) or 16000)
+    parts["min_audio_samples"] = min_audio_samples(audio_config) if audio_config is not None else 1
+    return parts
+
+
+def _incomplete_checkpoint(checkpoint: str, error: OSError) -> str:
+    """The one-line message for a checkpoint whose config loads but whose weights or processors do not."""
+    from huggingface_hub import constants
+
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if Path(checkpoint).exists():
+        fix = "pass the output_dir of a finished `sentiv train` run"
+    elif constants.HF_HUB_OFFLINE:
+        fix = "offline mode is on (HF_HUB_OFFLINE=1) and the local cache holds only part of it: unset HF_HUB_OFFLINE"
+        fix += " to download the rest, or pass a local folder"
+    else:
+        fix = "check that the Hub repo holds a complete checkpoint (config, weights, tokenizer or feature extractor)"
+    return f"Cannot load the checkpoint {checkpoint!r}: {reason.rstrip('.')}. Fix: {fix}."
+
+
+def _load_parts(checkpoint: str, config, task: str) -> dict[str, Any]:
+    """The model and the processors of ``task`` (see `load_for_inference`), from ``checkpoint``."""
     from transformers import (
         AutoFeatureExtractor,
         AutoModel,
@@ -79,13 +157,6 @@ def load_for_inference(checkpoint: str) -> dict[str, Any]:
 
     from sentiv_hf.models.text import TEXT_MAX_LENGTH
 
-    from .model_factory import load_model_config
-
-    # load_model_config reports a missing local folder; a name that may be a Hub id is tried on the Hub.
-    if Path(checkpoint).is_dir() and not (Path(checkpoint) / "config.json").is_file():
-        raise UserError(f"{checkpoint} has no config.json: it is not a saved model (pass the training output_dir).")
-    config = load_model_config(checkpoint)
-    task = task_of_config(config, checkpoint)
     parts: dict[str, Any] = {"task": task, "tokenizer": None, "feature_extractor": None, "segmenter": None}
     if task == "text":
         parts["model"] = AutoModelForSequenceClassification.from_pretrained(checkpoint)
@@ -102,16 +173,108 @@ def load_for_inference(checkpoint: str) -> dict[str, Any]:
         text_config = getattr(config, "text_config", None)
         parts["segmenter"] = getattr(text_config, "word_segmenter", None) if text_config is not None else None
         parts["max_length"] = getattr(text_config, "text_max_length", None) or TEXT_MAX_LENGTH
-    model = parts["model"]
-    model.eval()
-    id2label = model.config.id2label
-    parts["label_names"] = [str(id2label[i]) for i in range(len(id2label))]
-    parts["multi_label"] = getattr(model.config, "head", "single_label") == "multi_label"
-    # A fusion checkpoint keeps the audio preprocessing in its speech sub-config (where the speech model read it).
-    audio_config = getattr(model.config, "speech_config", None) if task == "fusion" else model.config
-    parts["max_seconds"] = float(getattr(audio_config, "max_duration_s", None) or 8.0)
-    parts["sampling_rate"] = int(getattr(audio_config, "sampling_rate", None) or 16000)
     return parts
+
+
+def write_training_record(
+    folder: str | Path,
+    *,
+    dataset: str | None,
+    config: str,
+    revision: str | None,
+    budget: float,
+    seed: int,
+    ids: list[str],
+) -> Path:
+    """Write ``FOLDER/train_ids.json``: the dataset, config and revision a checkpoint was trained on, and its ids.
+
+    ``sentiv train`` and the benchmark's ``--save-models`` both write it, and `recorded_training_dataset` reads it
+    back for ``sentiv evaluate`` without ``--dataset``. A local dataset folder is stored relative to the checkpoint
+    folder (it still resolves when both move together, and no absolute local path is written); the bundled demo
+    corpus is stored as ``"demo"``, a Hub id as it is. The file is written atomically.
+
+    Example:
+        >>> write_training_record("out/text", dataset=None, config="text", revision=None, budget=0.1, seed=0,
+        ...                       ids=["text-000001"])  # doctest: +SKIP
+    """
+    from sentiv_hf.data import demo_path
+
+    folder = Path(folder)
+    if dataset is None or (Path(dataset).is_dir() and Path(dataset).resolve() == demo_path().resolve()):
+        stored = DEMO_DATASET
+    elif Path(dataset).is_dir():
+        stored = os.path.relpath(Path(dataset).resolve(), folder.resolve())
+    else:
+        stored = dataset
+    record = {
+        "dataset": stored,
+        "config": config,
+        "revision": revision,
+        "budget": budget,
+        "seed": seed,
+        "num_examples": len(ids),
+        "ids": list(ids),
+    }
+    path = folder / TRAIN_RECORD
+    tmp = path.with_name(f".{TRAIN_RECORD}.tmp{os.getpid()}")
+    tmp.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def recorded_training_dataset(checkpoint: str) -> TrainingDataset | None:
+    """The dataset ``checkpoint`` was trained on, from the ``train_ids.json`` that ``sentiv train`` writes.
+
+    Args:
+        checkpoint: a checkpoint folder (a Hub id records nothing locally: None).
+
+    Returns None when the checkpoint has no such record (a Hub id, a folder written by ``save_pretrained``).
+    Raises `UserError` when the record exists but cannot be read or names no dataset.
+
+    Example:
+        >>> recorded_training_dataset("out/text")  # doctest: +SKIP
+        TrainingDataset(dataset=None, config='text', revision=None, record=PosixPath('out/text/train_ids.json'))
+    """
+    path = Path(checkpoint) / TRAIN_RECORD
+    if not path.is_file():
+        return None
+    fix = "pass --dataset (and --dataset_config) to say what to score"
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise UserError(f"Cannot read {path} ({error}); {fix}.") from None
+    dataset = record.get("dataset") if isinstance(record, dict) else None
+    if not isinstance(dataset, str) or not dataset.strip():
+        raise UserError(f"{path} names no training dataset (no 'dataset' field); {fix}.")
+    relative = Path(checkpoint) / dataset  # local folders are stored relative to the checkpoint
+    if dataset != DEMO_DATASET and relative.is_dir():
+        dataset = os.path.normpath(relative)
+    return TrainingDataset(
+        dataset=None if dataset == DEMO_DATASET else dataset,
+        config=record.get("config") or None,
+        revision=record.get("revision") or None,
+        record=path,
+    )
+
+
+def check_finite_scores(scores: np.ndarray, checkpoint: str, inputs: list[str]) -> None:
+    """Refuse NaN or infinite model outputs: they are no prediction, and JSON cannot hold them.
+
+    Args:
+        scores: ``(N, num_labels)`` logits or probabilities.
+        checkpoint: the checkpoint's path or Hub id, for the message.
+        inputs: one name per row (an id, a text, a file), for the message.
+
+    Example:
+        >>> check_finite_scores(np.array([[0.2, float("nan")]]), "out/text", ["row 0"])  # doctest: +SKIP
+        UserError: out/text gave NaN or infinite scores for 1 of 1 inputs (the first: row 0); ...
+    """
+    bad = np.flatnonzero(~np.isfinite(np.asarray(scores, dtype=np.float64)).all(axis=-1))
+    if bad.size:
+        raise UserError(
+            f"{checkpoint} gave NaN or infinite scores for {bad.size} of {len(scores)} inputs (the first: "
+            f"{inputs[bad[0]]}); its weights are probably broken (NaN): re-train it or load another checkpoint."
+        )
 
 
 def prepare_split(
@@ -210,4 +373,15 @@ def predict_logits(parts: dict[str, Any], dataset, collator, batch_size: int = 8
     return np.asarray(logits, dtype=np.float64), output.label_ids
 
 
-__all__ = ["TASK_DATASET_CONFIGS", "load_for_inference", "predict_logits", "prepare_split", "task_of_config"]
+__all__ = [
+    "DEMO_DATASET",
+    "TASK_DATASET_CONFIGS",
+    "TRAIN_RECORD",
+    "TrainingDataset",
+    "check_finite_scores",
+    "load_for_inference",
+    "predict_logits",
+    "prepare_split",
+    "recorded_training_dataset",
+    "task_of_config",
+]

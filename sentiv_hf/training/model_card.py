@@ -4,7 +4,11 @@
 seed, loss and class weights, hyperparameters, training logs, metrics, framework versions, citations) and renders
 it with Jinja2 through `huggingface_hub.ModelCard.from_template`. The YAML header is a `huggingface_hub.ModelCardData`,
 so its ``model-index`` (built from `EvalResult`s) parses back with `ModelCard.load`. Gating fields
-(``extra_gated_prompt``/``extra_gated_fields``) are added when ``gated`` is set.
+(``extra_gated_prompt``/``extra_gated_fields``) are added when ``gated`` is set (``"manual"`` or ``"auto"``).
+
+The YAML names the base model(s) and dataset only by Hub id (the Hub checks these ids); a local folder is shown in
+the body by its folder name, never by its absolute path. The intended-use and limitations sections state only what
+the SentiV release says about itself (research use only, gated access, the label spaces).
 
 The template is ``sentiv_hf/templates/model_card_template.md`` (shipped as package data);
 ``model_cards/model_card_template.md`` at the repository root is a symlink to it, so there is one copy. Pass
@@ -24,32 +28,49 @@ from typing import Any
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 from transformers import TrainerCallback
 
+from sentiv_hf.data.hub import DEFAULT_CITATION
+from sentiv_hf.labels import SPEECH_LABELS, TEXT_LABELS
+
 logger = logging.getLogger(__name__)
 
 TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "templates" / "model_card_template.md"
 
-SENTIV_CITATION = """@misc{sentiv_hf,
-  title        = {sentiv-hf: low-resource Vietnamese emotion recognition for text, speech and speech+text},
-  author       = {{sentiv-hf developers}},
-  year         = {2026},
-  howpublished = {\\url{https://github.com/sentiv-hf/sentiv-hf}}
-}"""
+#: The citation the SentiV release asks for.
+SENTIV_CITATION = DEFAULT_CITATION
 
+GATED_MODES = ("manual", "auto")
 DEFAULT_GATED_PROMPT = (
-    "This model was trained on the SentiV emotion corpus, whose recordings and texts are shared for research only. "
-    "Please tell us who you are and agree to the terms before downloading it."
+    "This model is built for SentiV, which is released for research use only: access is granted for research "
+    "purposes, redistribution without permission is not allowed, and users must comply with the licences of the "
+    "original datasets. Please tell us who you are and agree to these terms before downloading it."
 )
 DEFAULT_GATED_FIELDS: dict[str, str] = {
     "Name": "text",
     "Affiliation": "text",
     "Intended use": "text",
-    "I agree to use this model for non-commercial research only": "checkbox",
+    "I will use this model for research only and will not redistribute it without permission": "checkbox",
 }
 
-TASK_INFO: dict[str, dict[str, str]] = {
-    "text": {"title": "Text emotion classification", "pipeline_tag": "text-classification"},
-    "speech": {"title": "Speech emotion recognition", "pipeline_tag": "audio-classification"},
-    "fusion": {"title": "Speech + text emotion recognition (late fusion)", "pipeline_tag": "audio-classification"},
+# ``pipeline_tag`` drives the Hub's widget and inference API, which call the model with that task's input. The fusion
+# model needs text *and* audio (the ``sentiv-emotion`` pipeline), and no Hub pipeline type takes both for
+# classification, so it declares none rather than one whose widget would fail. ``index_task`` is the task type of the
+# ``model-index`` results (the same as the benchmark's cards: audio-classification for speech + text).
+TASK_INFO: dict[str, dict[str, str | None]] = {
+    "text": {
+        "title": "Text emotion classification",
+        "pipeline_tag": "text-classification",
+        "index_task": "text-classification",
+    },
+    "speech": {
+        "title": "Speech emotion recognition",
+        "pipeline_tag": "audio-classification",
+        "index_task": "audio-classification",
+    },
+    "fusion": {
+        "title": "Speech + text emotion recognition (late fusion)",
+        "pipeline_tag": None,
+        "index_task": "audio-classification",
+    },
 }
 
 # Scalar metrics that go into the YAML model-index: name in our metrics dict -> (metric type, display name).
@@ -92,6 +113,19 @@ def _looks_like_hub_id(value: str | None) -> bool:
     return len(parts) <= 2 and all(parts) and not value.startswith((".", "~"))
 
 
+def _display_name(value: str) -> str:
+    """How the card body names a model or dataset: a Hub id or ``tiny`` as given, a local folder by its name only
+    (an absolute path would expose the training machine's layout and mean nothing to a reader)."""
+    if value == "tiny" or _looks_like_hub_id(value):
+        return value
+    return Path(value.rstrip("/\\")).name or value
+
+
+def _source(value: str) -> dict[str, Any]:
+    """A base model or dataset for the template: its display name and whether it links to the Hub."""
+    return {"name": _display_name(value), "on_hub": _looks_like_hub_id(value), "local": value != "tiny"}
+
+
 def split_metrics(metrics: dict[str, Any]) -> tuple[str, dict[str, float]]:
     """Split Trainer metrics (``eval_macro_f1``, ``test_accuracy``...) into a split name and scalar metrics.
 
@@ -125,14 +159,16 @@ class SentiVModelCardData:
         task: ``text``, ``speech`` or ``fusion``.
         model_name: the title of the card (defaults to the Hub id's name or "SentiV <task> model").
         model_id: the Hub repo id, when pushed.
-        base_model: the pretrained id/folder it was fine-tuned from, or ``tiny``.
+        base_model: the pretrained id/folder it was fine-tuned from, or ``tiny``; fusion models list the text and the
+            speech checkpoint (a list, or ``"TEXT + SPEECH"``).
         dataset_id / dataset_config / dataset_revision: where the training data came from.
         label_budget / seed / num_train_examples: the label budget the run trained on.
         labels: the label names in class-id order.
         loss: ``{"name": ..., "params": {...}}``; class_weighting / class_weight_beta / sampler: training options.
         class_weights / class_counts: per-class weights and training-split counts, in class-id order.
         metrics: ``{split: {metric: value}}``.
-        gated: add ``extra_gated_prompt`` and ``extra_gated_fields`` to the YAML header.
+        gated: ``"manual"`` or ``"auto"`` (the approval mode) to add ``extra_gated_prompt`` and ``extra_gated_fields``
+            to the YAML header; None for an open model. ``True`` means ``"manual"``.
 
     Example:
         >>> data = SentiVModelCardData(task="text", labels=["Anger", "Enjoyment"], dataset_id="org/sentiv")
@@ -145,7 +181,7 @@ class SentiVModelCardData:
     task: str = "text"
     model_name: str | None = None
     model_id: str | None = None
-    base_model: str | None = None
+    base_model: str | list[str] | None = None
     dataset_id: str | None = None
     dataset_config: str | None = None
     dataset_revision: str | None = None
@@ -166,10 +202,18 @@ class SentiVModelCardData:
     license: str = "apache-2.0"
     language: str = "vi"
     tags: list[str] = field(default_factory=list)
-    gated: bool = False
+    gated: str | None = None
     extra_gated_prompt: str | None = None
     extra_gated_fields: dict[str, str] | None = None
     citations: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.gated is True:  # the SentiV release grants access manually
+            self.gated = "manual"
+        elif self.gated is False:
+            self.gated = None
+        if self.gated not in (None, *GATED_MODES):
+            raise ValueError(f"gated must be None, 'manual' or 'auto' (the approval mode), not {self.gated!r}.")
 
     # ---- filling ----
     def add_metrics(self, metrics: dict[str, Any], split: str | None = None) -> None:
@@ -186,6 +230,14 @@ class SentiVModelCardData:
     @property
     def pipeline_tag(self) -> str | None:
         return TASK_INFO.get(self.task, {}).get("pipeline_tag")
+
+    def base_models(self) -> list[str]:
+        """The base model(s) as a list: one for text and speech, the text and speech checkpoints for fusion."""
+        if not self.base_model:
+            return []
+        if isinstance(self.base_model, str):
+            return [part.strip() for part in self.base_model.split(" + ") if part.strip()]
+        return [str(part) for part in self.base_model]
 
     def _title(self) -> str:
         if self.model_name:
@@ -205,7 +257,7 @@ class SentiVModelCardData:
                     continue
                 results.append(
                     EvalResult(
-                        task_type=self.pipeline_tag or "text-classification",
+                        task_type=TASK_INFO.get(self.task, {}).get("index_task") or "text-classification",
                         task_name=TASK_INFO.get(self.task, {}).get("title"),
                         dataset_type=dataset_type,
                         dataset_name=dataset_name,
@@ -233,6 +285,7 @@ class SentiVModelCardData:
         if self.gated:
             extra["extra_gated_prompt"] = self.extra_gated_prompt or DEFAULT_GATED_PROMPT
             extra["extra_gated_fields"] = dict(self.extra_gated_fields or DEFAULT_GATED_FIELDS)
+        hub_bases = [name for name in self.base_models() if _looks_like_hub_id(name)]
         return ModelCardData(
             language=self.language,
             license=self.license,
@@ -240,7 +293,7 @@ class SentiVModelCardData:
             pipeline_tag=self.pipeline_tag,
             tags=["sentiv", "emotion-recognition", self.task, *self.tags],
             # The Hub validates these ids, so local folders and the in-code tiny model stay in the card body only.
-            base_model=self.base_model if _looks_like_hub_id(self.base_model) else None,
+            base_model=(hub_bases[0] if len(hub_bases) == 1 else hub_bases) or None,
             datasets=[self.dataset_id] if _looks_like_hub_id(self.dataset_id) else None,
             metrics=sorted({metric_type for metric_type, _ in MODEL_INDEX_METRICS.values()}) if eval_results else None,
             model_name=self._title() if eval_results else None,  # only the model-index uses it
@@ -289,21 +342,30 @@ class SentiVModelCardData:
             for row in self.training_logs
         ]
         citations = [SENTIV_CITATION, *self.citations]
+        bases = [_source(name) for name in self.base_models()]
+        base_names = " + ".join(f"`{base['name']}`" for base in bases)
         return {
             "model_name": title,
             "model_description": (
-                f"A {task_title.lower()} model for Vietnamese, trained with "
-                "[sentiv-hf](https://github.com/sentiv-hf/sentiv-hf)"
-                + (f" from `{self.base_model}`" if self.base_model else "")
+                f"A {task_title.lower()} model for Vietnamese, trained with sentiv-hf"
+                + (f" from {base_names}" if bases else "")
                 + "."
             ),
             "task": self.task,
             "task_title": task_title,
-            "base_model": self.base_model,
-            "base_model_on_hub": _looks_like_hub_id(self.base_model),
-            "dataset_id": self.dataset_id,
+            "base_models": bases,
+            # Single-value forms, for custom templates: display names only, never a local absolute path.
+            "base_model": " + ".join(base["name"] for base in bases) or None,
+            "base_model_on_hub": bool(bases) and all(base["on_hub"] for base in bases),
+            "dataset": _source(self.dataset_id) if self.dataset_id else None,
+            "dataset_id": _display_name(self.dataset_id) if self.dataset_id else None,
             "dataset_on_hub": _looks_like_hub_id(self.dataset_id),
             "dataset_config": self.dataset_config,
+            "gated": self.gated,
+            "text_labels": list(TEXT_LABELS),
+            "speech_labels": list(SPEECH_LABELS),
+            # The 6-label speech space: its Anger also stands for the Disgust examples.
+            "merges_disgust": set(self.labels) == set(SPEECH_LABELS),
             "label_budget": self.label_budget,
             "seed": self.seed,
             "num_train_examples": self.num_train_examples,

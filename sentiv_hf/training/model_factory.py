@@ -2,7 +2,8 @@
 
 One function per task: `build_text_model`, `build_speech_model` (+ `freeze_speech_model`) and `build_fusion_model`,
 which checks that the text and speech checkpoints it fuses are the right kind. Errors the user can fix raise
-`UserError`.
+`UserError`; every load that may reach the Hub runs inside `sentiv_hf.hub_errors.hub_access`, so an id that is not
+cached while offline, or an unreachable Hub, is one line that says so (and nothing is retried).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sentiv_hf.errors import UserError
+from sentiv_hf.hub_errors import hub_access, hub_failure
 
 from .preprocessing import segmenter_or_none
 
@@ -30,15 +32,20 @@ def load_model_config(path: str, revision: str | None = None):
 
     if not Path(path).exists() and (path.startswith((".", "/", "~")) or path.count("/") > 1):
         raise UserError(f"Checkpoint not found: {path}")
-    try:
-        return AutoConfig.from_pretrained(path, revision=revision)
-    except (OSError, ValueError) as error:
-        if not Path(path).exists():
-            raise UserError(
-                f"Checkpoint not found: {path!r} is not a local folder, and loading it as a Hub model id failed "
-                f"({str(error).splitlines()[0]}). Pass the output_dir of `sentiv train` or a Hub id."
-            ) from None
-        raise UserError(f"Cannot load a model config from {path!r}: {error}") from None
+    # hub_access (outside) turns Hub failures that are not an OSError (a refused request, ...) into one line.
+    with hub_access(f"model {path!r}"):
+        try:
+            return AutoConfig.from_pretrained(path, revision=revision)
+        except (OSError, ValueError) as error:
+            if not Path(path).exists():
+                # A mistyped folder and an uncached Hub id look alike: say both, with the Hub's reason (offline...).
+                failure = hub_failure(error, f"model {path!r}")
+                reason = str(failure).rstrip(".") if failure else str(error).splitlines()[0]
+                raise UserError(
+                    f"Checkpoint not found: {path!r} is not a local folder, and loading it as a Hub model id failed "
+                    f"({reason}). Pass the output_dir of `sentiv train` or a Hub id."
+                ) from None
+            raise UserError(f"Cannot load a model config from {path!r}: {error}") from None
 
 
 def build_text_model(
@@ -79,14 +86,15 @@ def build_text_model(
         tokenizer = train_tiny_tokenizer(segment_texts(train_split[text_column], segmenter))
         model = tiny_text_model(tokenizer, len(label_names), id2label, word_segmenter=segmenter, seed=seed)
     else:
-        model, tokenizer = load_text_model_and_tokenizer(
-            model_name,
-            len(label_names),
-            id2label,
-            word_segmenter=segmenter,
-            revision=revision,
-            ignore_mismatched_sizes=True,
-        )
+        with hub_access(f"model {model_name!r}"):
+            model, tokenizer = load_text_model_and_tokenizer(
+                model_name,
+                len(label_names),
+                id2label,
+                word_segmenter=segmenter,
+                revision=revision,
+                ignore_mismatched_sizes=True,
+            )
     model.config.word_segmenter = segmenter
     model.config.text_max_length = max_length  # not "max_length": that is a generation parameter
     return model, tokenizer
@@ -127,16 +135,18 @@ def build_speech_model(model_args, label_names: list[str], multi_label: bool, se
         return model, tiny_speech_feature_extractor(model_args.encoder)
     if revision is None:
         revision = getattr(model_args, "revision", None)
-    config = AutoConfig.from_pretrained(model_args.model, revision=revision)
-    if config.model_type == "sentiv-speech":
-        model = SentiVSpeechForAudioClassification.from_pretrained(
-            model_args.model, num_labels=len(label_names), ignore_mismatched_sizes=True, revision=revision, **extra
-        )
-    else:
-        model = SentiVSpeechForAudioClassification.from_encoder_pretrained(
-            model_args.model, num_labels=len(label_names), revision=revision, **extra
-        )
-    return model, AutoFeatureExtractor.from_pretrained(model_args.model, revision=revision)
+    with hub_access(f"model {model_args.model!r}"):
+        config = AutoConfig.from_pretrained(model_args.model, revision=revision)
+        if config.model_type == "sentiv-speech":
+            model = SentiVSpeechForAudioClassification.from_pretrained(
+                model_args.model, num_labels=len(label_names), ignore_mismatched_sizes=True, revision=revision, **extra
+            )
+        else:
+            model = SentiVSpeechForAudioClassification.from_encoder_pretrained(
+                model_args.model, num_labels=len(label_names), revision=revision, **extra
+            )
+        feature_extractor = AutoFeatureExtractor.from_pretrained(model_args.model, revision=revision)
+    return model, feature_extractor
 
 
 def freeze_speech_model(model, freeze: str) -> None:
@@ -221,5 +231,6 @@ def build_fusion_model(splits, label_names, model_args, data_args, training_args
         config = load_model_config(path)
         if wanted and config.model_type != wanted:
             raise UserError(f"--{flag} {path} is a {config.model_type!r} model; expected a {wanted!r} checkpoint.")
-    model = SentiVFusionModel.from_text_speech_pretrained(text_path, speech_path, fusion=model_args.fusion)
+    with hub_access(f"the models {text_path!r} and {speech_path!r}"):
+        model = SentiVFusionModel.from_text_speech_pretrained(text_path, speech_path, fusion=model_args.fusion)
     return model, text_path, speech_path

@@ -13,6 +13,7 @@ from typing import Any
 from transformers import AutoConfig, AutoFeatureExtractor, AutoTokenizer, DataCollatorWithPadding
 
 from sentiv_hf.data.audio import AudioPreprocessor
+from sentiv_hf.hub_errors import hub_access
 
 from .collators import FusionCollator
 from .model_factory import build_fusion_model, build_speech_model, build_text_model, freeze_speech_model
@@ -113,11 +114,11 @@ def build_fusion(splits, label_names, model_args, data_args, training_args) -> d
         True
     """
     model, text_path, speech_path = build_fusion_model(splits, label_names, model_args, data_args, training_args)
-    tokenizer = AutoTokenizer.from_pretrained(text_path)
-    feature_extractor = AutoFeatureExtractor.from_pretrained(speech_path)
-    segmenter = getattr(
-        AutoConfig.from_pretrained(text_path), "word_segmenter", segmenter_or_none(model_args.word_segmenter)
-    )
+    with hub_access(f"the processors of {text_path!r} and {speech_path!r}"):
+        tokenizer = AutoTokenizer.from_pretrained(text_path)
+        feature_extractor = AutoFeatureExtractor.from_pretrained(speech_path)
+        text_config = AutoConfig.from_pretrained(text_path)
+    segmenter = getattr(text_config, "word_segmenter", segmenter_or_none(model_args.word_segmenter))
     prepared = {}
     for name, split in splits.items():
         keep = (data_args.audio_column, data_args.text_column, data_args.label_column or "label")
@@ -138,7 +139,7 @@ def build_fusion(splits, label_names, model_args, data_args, training_args) -> d
         "data_collator": FusionCollator(tokenizer, feature_extractor),
         "splits": prepared,
         "feature_extractor": feature_extractor,
-        "base_model": f"{text_path} + {speech_path}",
+        "base_model": [text_path, speech_path],
         "trainable": any(p.requires_grad for p in model.parameters()),
         "preprocessing": (
             f"text: {describe_text_preprocessing(segmenter, model_args.max_length)}; "

@@ -6,14 +6,21 @@
 * ``--sampler weighted|oversample`` replaces the random sampler with `EpochSeededWeightedSampler`: every rank draws
   the same seeded sample each epoch and accelerate shards its batches across ranks, so the ranks stay disjoint.
 * `create_model_card` renders the SentiV card (`sentiv_hf.training.model_card`) instead of the generic one, so
-  ``push_to_hub`` uploads it.
+  ``push_to_hub`` uploads it. A gated card (``card_data.gated = "manual"|"auto"``) also turns on gated access on the
+  Hub repo as soon as it is created, before anything is uploaded.
+* ``train(resume_from_checkpoint=True)`` resumes from the newest *complete* checkpoint, and a checkpoint file that is
+  not plain tensors is refused with a one-line `UserError` (`sentiv_hf.training.checkpoints`).
+* Hub failures while creating the repo or pushing are one-line `UserError`s with the token scrubbed
+  (`sentiv_hf.hub_errors.hub_access`).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+import pickle
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -23,7 +30,12 @@ from torch.utils.data import SequentialSampler
 from transformers import Trainer
 from transformers.modeling_outputs import SequenceClassifierOutput
 from transformers.trainer_pt_utils import LengthGroupedSampler
+from transformers.trainer_utils import TrainOutput
 
+from sentiv_hf.errors import UserError
+from sentiv_hf.hub_errors import hub_access
+
+from .checkpoints import blocked_pickle_error, check_resumable, last_complete_checkpoint
 from .class_weights import class_counts, compute_class_weights
 from .losses import build_loss
 from .model_card import SentiVModelCardCallback, SentiVModelCardData
@@ -88,14 +100,16 @@ class SentiVTrainer(Trainer):
         label_column: str | None = None,
         **kwargs: Any,
     ) -> None:
+        # Set before Trainer.__init__, which creates the Hub repo (`init_hf_repo`) and gates it from the card data.
+        self.card_data = card_data if card_data is not None else SentiVModelCardData()
         super().__init__(*args, **kwargs)
         if not isinstance(self.args, SentiVTrainingArguments):
             raise TypeError(
                 f"SentiVTrainer needs SentiVTrainingArguments, got {type(self.args).__name__}; build the arguments "
                 "with sentiv_hf.training.SentiVTrainingArguments(...)."
             )
+        self.args.check_distributed_launch()
         self.label_column = label_column
-        self.card_data = card_data if card_data is not None else SentiVModelCardData()
         self.add_callback(SentiVModelCardCallback(self.card_data))
         self.class_counts: np.ndarray | None = None
         self.class_weights: torch.Tensor | None = None
@@ -325,6 +339,60 @@ class SentiVTrainer(Trainer):
         if self.args.train_sampling_strategy == "group_by_length":
             return SequentialSampler(eval_dataset) if self.args.world_size <= 1 else None
         return super()._get_eval_sampler(eval_dataset)
+
+    # ---- resuming ----
+    def train(self, resume_from_checkpoint: str | bool | None = None, *args: Any, **kwargs: Any) -> TrainOutput:
+        """`Trainer.train`, resuming only from a complete checkpoint and refusing foreign pickles.
+
+        ``resume_from_checkpoint=True`` takes the newest *complete* ``checkpoint-N`` folder of ``output_dir``
+        (transformers would take the newest, even one cut short by a kill); a folder given by path must be complete.
+        A checkpoint file that ``torch.load(weights_only=True)`` refuses becomes a one-line `UserError` naming it.
+        """
+        needs_optimizer = not self.args.save_only_model
+        if resume_from_checkpoint is True:
+            resume_from_checkpoint = last_complete_checkpoint(self.args.output_dir, needs_optimizer=needs_optimizer)
+        elif resume_from_checkpoint:
+            resume_from_checkpoint = check_resumable(resume_from_checkpoint, needs_optimizer=needs_optimizer)
+        try:
+            return super().train(resume_from_checkpoint, *args, **kwargs)
+        except pickle.UnpicklingError as error:
+            if not resume_from_checkpoint:
+                raise
+            raise blocked_pickle_error(resume_from_checkpoint, error) from None
+
+    # ---- Hub ----
+    @contextmanager
+    def _hub(self, what: str) -> Iterator[None]:
+        """Hub failures while pushing to the repo ``what`` become one-line `UserError`s, without the token."""
+        with hub_access(what, tokens=(self.args.hub_token,), push=True):
+            yield
+
+    def _repo_name(self) -> str:
+        return self.hub_model_id or self.args.hub_model_id or os.path.basename(os.path.abspath(self.args.output_dir))
+
+    def init_hf_repo(self, token: str | None = None, private: bool | None = None) -> None:
+        """Create the Hub repo (as `Trainer.init_hf_repo`) and, for a gated card, turn on gated access at once."""
+        with self._hub(f"model repo {self._repo_name()!r}"):
+            super().init_hf_repo(token=token, private=private)
+            gated = self.card_data.gated
+            if gated and self.is_world_process_zero():
+                from huggingface_hub import HfApi
+
+                # Gate before the first upload, so the files are never public without the access request.
+                HfApi().update_repo_settings(self.hub_model_id, gated=gated, token=token or self.args.hub_token)
+                logger.info("Gated access (%s approval) is on for %s", gated, self.hub_model_id)
+
+    def push_to_hub(self, *args: Any, **kwargs: Any):
+        """`Trainer.push_to_hub`; a Hub failure is one line that says the model is saved locally."""
+        try:
+            with self._hub(f"model repo {self._repo_name()!r}"):
+                return super().push_to_hub(*args, **kwargs)
+        except UserError as error:
+            raise UserError(f"{error} The trained model is saved in {self.args.output_dir}.") from None
+
+    def _push_from_checkpoint(self, checkpoint_folder: str) -> None:
+        with self._hub(f"model repo {self._repo_name()!r}"):
+            super()._push_from_checkpoint(checkpoint_folder)
 
     # ---- model card ----
     def create_model_card(

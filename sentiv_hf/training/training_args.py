@@ -5,16 +5,23 @@ String options are turned into ``str`` enums in ``__post_init__``, so a typo fai
 message that lists the allowed values (the same habit as ``IntervalStrategy`` in transformers). When evaluation is
 on and no ``metric_for_best_model`` is given, it defaults to macro-F1 (the benchmark's headline metric) instead of the
 transformers default ``loss``.
+
+Two safety rules live here too: the Hub token (``--hub_token``) stays in memory only, never in ``training_args.bin``
+(see `SentiVTrainingArguments.__getstate__`), and `SentiVTrainingArguments.check_distributed_launch` refuses a
+multi-process launch whose processes did not join one distributed run.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, fields
 from enum import Enum
 
 from transformers import TrainingArguments
 from transformers.trainer_utils import IntervalStrategy
+
+from sentiv_hf.errors import UserError
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +126,45 @@ class SentiVTrainingArguments(TrainingArguments):
             if self.greater_is_better is None:
                 self.greater_is_better = True
         super().__post_init__()
+
+    def __getstate__(self) -> dict:
+        """The pickled state, without the Hub token.
+
+        The Trainer saves the arguments with ``torch.save(args)`` as ``training_args.bin`` in the output folder and in
+        every checkpoint, and ``push_to_hub`` uploads that file: a ``--hub_token`` would be written and published in
+        plain text. Every ``*_token`` field (the ones `to_dict` already masks) is pickled as None; the token stays in
+        memory for the pushes of this run. A copy made with `copy.deepcopy` has no token either.
+        """
+        state = dict(self.__dict__)
+        for item in fields(self):
+            if item.name.endswith("_token"):
+                state[item.name] = None
+        return state
+
+    def check_distributed_launch(self) -> None:
+        """Refuse a launch of several processes that did not join one distributed run.
+
+        ``torchrun``/``accelerate launch`` set ``WORLD_SIZE`` for every process. On a machine without a GPU, unless
+        the CPU is asked for (``ACCELERATE_USE_CPU=1`` or ``--use_cpu true``), each process sets up a single-process
+        run: every one would train the whole model on its own and write into the same ``output_dir``.
+
+        Raises:
+            UserError: ``WORLD_SIZE`` says several processes were launched but this run has one.
+
+        Example:
+            >>> SentiVTrainingArguments(output_dir="out", report_to="none").check_distributed_launch()
+        """
+        try:
+            launched = int(os.environ.get("WORLD_SIZE", "1"))
+        except ValueError:
+            return
+        if launched > 1 and self.world_size == 1:
+            raise UserError(
+                f"{launched} processes were launched (WORLD_SIZE={launched}) but they did not join one distributed "
+                f"run: each would train alone on {self.device} "
+                "into the same output_dir. Without a GPU, set ACCELERATE_USE_CPU=1 (or pass --use_cpu true) for "
+                "CPU DDP, as in accelerate launch --config_file accelerate_configs/cpu_ddp.yaml."
+            )
 
     @property
     def uses_class_weights(self) -> bool:

@@ -99,13 +99,20 @@ def make_corpus(root: Path, *, per_class: dict[str, int] | None = None, seed: in
 HOTLINE_TYPES = ("Abuse", "Bullying", "Neglect", "Violence")
 
 
-def make_hotline(root: Path, *, n_speakers: int = 10, per_speaker: int = 4, seed: int = 0) -> Path:
-    """Write a ``hotline`` config: multi-label ``labels``, ``binary_label`` and ``speaker_id``, as audio clips."""
+def make_hotline(
+    root: Path, *, n_speakers: int = 10, per_speaker: int = 4, seed: int = 0, all_negative: bool = False
+) -> Path:
+    """Write a ``hotline`` config: multi-label ``labels``, ``binary_label`` and ``speaker_id``, as audio clips.
+
+    Args:
+        all_negative: every call is negative (what a multi-label set whose labels all map to "negative" becomes):
+            the binary task has one class.
+    """
     rng = np.random.default_rng(seed)
     rows = []
     for s in range(n_speakers):
         for k in range(per_speaker):
-            negative = (s + k) % 2 == 0
+            negative = all_negative or (s + k) % 2 == 0
             labels = sorted(set(rng.choice(len(HOTLINE_TYPES), size=rng.integers(1, 3)).tolist())) if negative else []
             rows.append((f"call-{s}-{k}", f"caller{s}", labels, int(negative)))
     features = Features(

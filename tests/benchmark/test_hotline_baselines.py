@@ -44,11 +44,12 @@ def test_hotline_folds_are_speaker_disjoint(corpus):
         assert {groups[i] for i in train}.isdisjoint({groups[i] for i in val})
 
 
-def test_hotline_tasks_run_grouped_cv_with_weighted_f1_headline(hotline_run, corpus):
+def test_hotline_tasks_run_grouped_cv_with_their_headlines(hotline_run, corpus):
     _, records, out = hotline_run
     assert len(records) == 2 * 2 * 2  # 2 tasks x 2 models x 2 budgets x 1 seed
+    headline = {"hotline_binary": "f1_negative", "hotline_multilabel": "weighted_f1"}  # issue 9.12
     for rec in records:
-        assert rec["headline_metric"] == "weighted_f1"
+        assert rec["headline_metric"] == headline[rec["task"]]
         assert len(rec["predictions"]) == 40  # pooled over folds: every example once
         assert [f["speaker_overlap"] for f in rec["selection"]["folds"]] == [0] * 5
         assert len(rec["selection"]["folds"]) == 5
@@ -62,13 +63,15 @@ def test_hotline_tasks_run_grouped_cv_with_weighted_f1_headline(hotline_run, cor
         if r["task"] == "hotline_binary" and r["model"] == "baseline:mfcc-logreg" and r["budget"] == 1.0
     )
     assert binary["label_names"] == ["non-negative", "negative"]
-    assert binary["metrics"]["weighted_f1"] >= 0.9  # loud vs quiet tones
+    assert binary["metrics"]["weighted_f1"] >= 0.9 and binary["metrics"]["f1_negative"] >= 0.9  # loud vs quiet
     half = next(r for r in records if r["task"] == "hotline_binary" and r["budget"] == 0.5)
     for small, full in zip(half["selection"]["folds"], binary["selection"]["folds"]):
         assert small["n_train"] == int(round(full["n_train"] / 2))  # budgets are taken inside each fold
-    # the hotline submission validates against the pooled gold labels
+    # the hotline submission validates against the pooled gold labels (the fixture keeps the hotline calls in a
+    # "hotline" config, so the leaderboard maintainer overrides the tasks' default config)
     paths = write_submissions(records, out)
-    report = validate_submission(paths[0], corpus)
+    hotline = {"hotline_binary": "hotline", "hotline_multilabel": "hotline"}
+    report = validate_submission(paths[0], corpus, task_configs=hotline)
     assert report.ok, report.errors
     assert {r["task"] for r in report.recomputed} == {"hotline_binary", "hotline_multilabel"}
     assert "(hotline tasks: over the speaker-grouped cross-validation folds)" in markdown_tables(records)

@@ -124,14 +124,16 @@ def test_submit_cli_validates_and_pushes_with_a_mocked_hub(finished, corpus, tmp
     assert submit_main([str(bad_path), "--push"]) == 2  # no --repo-id
 
 
-def test_push_submission_uses_the_given_api(tmp_path):
-    path = tmp_path / "s.json"
-    path.write_text(json.dumps({"model": {"id": "org/model"}, "entries": [{"task": "text"}]}))
+def test_push_submission_uses_the_given_api(finished, corpus, tmp_path):
+    _, records = finished
+    path = write_submissions(records, tmp_path)[0]
+    report = validate_submission(path, corpus)
     api = mock.Mock()
-    push_submission(path, "org/leaderboard", api=api)
+    push_submission(path, "org/leaderboard", report, api=api)
     kwargs = api.upload_file.call_args.kwargs
-    assert kwargs["path_in_repo"].startswith("submissions/org_model/") and kwargs["create_pr"] is True
-    assert kwargs["commit_message"] == "Submission: org/model (text)"
+    assert kwargs["path_in_repo"].startswith("submissions/tiny/") and kwargs["create_pr"] is True
+    assert kwargs["path_or_fileobj"] == path.read_bytes()  # the validated bytes
+    assert kwargs["commit_message"] == "Submission: tiny (multimodal, speech, text)"
 
 
 def test_model_cards_carry_the_results_as_model_index(finished, tmp_path):

@@ -41,10 +41,10 @@ def run(corpus: Path, out: Path, **config) -> tuple[BenchmarkRunner, list[dict]]
     return runner, runner.run()
 
 
-def evaluate_args(corpus: Path, out: Path, record: dict, eval_dir: Path) -> list[str]:
+def evaluate_args(out: Path, record: dict, eval_dir: Path) -> list[str]:
+    """No --dataset: `sentiv evaluate` reads the dataset and config from the checkpoint's train_ids.json."""
     checkpoint = out / record["checkpoint"]
-    return [str(checkpoint), "--dataset", str(corpus), "--dataset_config", record["task"], "--split", "test",
-            "--output_dir", str(eval_dir)]  # fmt: skip
+    return [str(checkpoint), "--split", "test", "--output_dir", str(eval_dir)]
 
 
 def read_evaluation(eval_dir: Path) -> tuple[dict, dict]:
@@ -99,7 +99,7 @@ def frozen_evaluations(frozen, corpus):
     ``from_pretrained``; one process because importing the stack costs seconds on a 2-core machine)."""
     _, records, root = frozen
     saved = [r for r in records if r["checkpoint"]]
-    calls = [["evaluate", *evaluate_args(corpus, root / "out", r, root / "eval" / r["checkpoint"])] for r in saved]
+    calls = [["evaluate", *evaluate_args(root / "out", r, root / "eval" / r["checkpoint"])] for r in saved]
     script = "import sys\nfrom sentiv_hf.cli import main\nfor argv in {!r}:\n    assert main(argv) == 0, argv\n"
     done = subprocess.run(
         [sys.executable, "-c", script.format(calls)], capture_output=True, text=True, timeout=600, cwd=str(root)
@@ -207,7 +207,7 @@ def test_tuned_checkpoints_reproduce_the_recorded_test_metrics(mode, finetuned, 
     for record in records:
         assert record["selection"]["mode"] == mode
         eval_dir = tmp_path / record["task"]
-        assert evaluate(evaluate_args(corpus, out, record, eval_dir)) == 0
+        assert evaluate(evaluate_args(out, record, eval_dir)) == 0
         assert_reproduces(read_evaluation(eval_dir), record)
 
 
@@ -396,7 +396,7 @@ def test_uncertainty_confidence_is_selectable(frozen, corpus, tmp_path):
     for record, out in ((entropy, root / "out"), (max_prob, tmp_path / "out")):
         saved[record["config"]["confidence"]] = json.loads((out / record["checkpoint"] / "config.json").read_text())
     assert saved["entropy"]["confidence"] == "entropy" and saved["max_prob"]["confidence"] == "max_prob"
-    assert evaluate(evaluate_args(corpus, tmp_path / "out", max_prob, tmp_path / "eval")) == 0
+    assert evaluate(evaluate_args(tmp_path / "out", max_prob, tmp_path / "eval")) == 0
     assert_reproduces(read_evaluation(tmp_path / "eval"), max_prob)
 
 

@@ -128,6 +128,8 @@ def test_build_speech_passes_options(tmp_path, monkeypatch, capsys):
         "out_dir": "ds",
         "label_aliases": ["x=Fear"],
         "multi_label": True,
+        "negative_labels": None,
+        "allow_outside_audio_dir": False,
         "split_seed": 5,
         "strict": True,
     }
@@ -172,8 +174,10 @@ def test_push_command_no_network(source, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(HfApi, "create_repo", unreachable)
     assert main(["push", str(out), "--repo-id", "org/sentiv"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("sentiv data push: error: Could not reach the Hub at ")
-    assert err.rstrip().endswith("check network / HF_ENDPOINT and retry.")
+    assert err == (
+        "sentiv data push: error: Cannot reach the Hugging Face Hub to push to dataset repo 'org/sentiv': "
+        "check the network or HF_ENDPOINT, and retry.\n"
+    )
     assert TOKEN not in err
 
 

@@ -83,7 +83,7 @@ def test_text_config_layout_and_card(tmp_path):
     assert [(s["name"], s["num_examples"]) for s in info["splits"]] == [("train", 4), ("validation", 2), ("test", 2)]
 
     body = _card(out).text
-    assert "## Terms of use" in body and "## Citation" in body and "@misc{sentiv," in body
+    assert "## Terms of use" in body and "## Citation" in body and "@article{sentiv2026," in body
     assert "| `text` | 4 | 2 | 2 |" in body
     assert "Text **built** for tests." in body
     assert (out / "LICENSE.md").read_text(encoding="utf-8").startswith("# sentiv-research-only")
@@ -238,6 +238,8 @@ def test_push_calls(folder, monkeypatch, capsys):
     assert upload[2]["folder_path"] == str(folder)
     assert upload[2]["repo_type"] == "dataset"
     assert "**/rejected.csv" in upload[2]["ignore_patterns"]
+    # Issue 9.7: the report of a failed build and the leftovers of an interrupted one are never uploaded.
+    assert {"*.rejected.csv", ".sentiv-staging-*", ".sentiv-old-*"} <= set(upload[2]["ignore_patterns"])
     assert settings[1] == ("org/sentiv",)
     assert settings[2] == {"gated": "manual", "repo_type": "dataset"}
     captured = capsys.readouterr()
@@ -258,16 +260,18 @@ def test_push_without_gating_and_with_rejects(folder, monkeypatch):
     [
         (
             ConnectionError(f"Failed to connect (Authorization: Bearer {TOKEN})"),
-            r"^Could not reach the Hub at .* \(ConnectionError\); check network / HF_ENDPOINT and retry\.$",
+            r"^Cannot reach the Hugging Face Hub to push to dataset repo 'org/sentiv': check the network or "
+            r"HF_ENDPOINT, and retry\.$",
         ),
-        (TimeoutError("timed out"), r"^Could not reach the Hub at .*check network / HF_ENDPOINT"),
-        (OfflineModeIsEnabled("offline"), r"^Offline mode is on \(HF_HUB_OFFLINE=1\)"),
+        (TimeoutError("timed out"), r"^Cannot reach the Hugging Face Hub to push to dataset repo 'org/sentiv'"),
+        (OfflineModeIsEnabled("offline"), r"^Cannot push to dataset repo 'org/sentiv': offline mode is on"),
         (
             HfHubHTTPError(
                 f"403 Forbidden for token {TOKEN}",
                 response=SimpleNamespace(status_code=403, headers={}, request=None),
             ),
-            r"^The Hub refused the push of org/sentiv \(HTTP 403\): .*lacks write access to org/sentiv",
+            r"^The Hub refused the push to dataset repo 'org/sentiv' \(HTTP 403\): 403 Forbidden for token \*\*\*; "
+            r".*lacks access; run `hf auth login`\.$",
         ),
     ],
 )
@@ -290,5 +294,7 @@ def test_push_validates_arguments(folder, tmp_path):
 def test_push_offline_for_real(folder, monkeypatch):
     # No mock: with HF_HUB_OFFLINE the real client refuses before any connection; the error must say so.
     monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
-    with pytest.raises(HubPushError, match=r"^Offline mode is on|^Could not reach the Hub"):
+    with pytest.raises(
+        HubPushError, match=r"^Cannot push to dataset repo 'org/sentiv': offline mode is on \(HF_HUB_OFFLINE=1\)"
+    ):
         push_dataset_folder(folder, "org/sentiv", token=TOKEN)

@@ -222,8 +222,10 @@ def test_strict_raises_and_writes_no_dataset(release, tmp_path):
         "unknown label: 1, missing label: 1); see "
     )
     assert str(info.value).endswith("The first: row 71: empty text.")
-    assert len(_rejects(out)) == 8
-    assert list((out / "text").glob("*.parquet")) == []
+    assert f"see {out / 'text.rejected.csv'}." in str(info.value)
+    with (out / "text.rejected.csv").open(encoding="utf-8", newline="") as handle:
+        assert len(list(csv.DictReader(handle))) == 8
+    assert not (out / "text").exists()
     assert not (out / "README.md").exists()
 
 

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_score, recall_score
+from sklearn.metrics import (
+    accuracy_score,
+    balanced_accuracy_score,
+    confusion_matrix,
+    f1_score,
+    precision_score,
+    recall_score,
+)
 from transformers import EvalPrediction
 
 from sentiv_hf.labels import SPEECH_LABELS
@@ -35,7 +42,7 @@ def _check_against_sklearn(result, preds, refs):
     assert result["micro_f1"] == pytest.approx(f1_score(refs, preds, average="micro"))
     assert result["precision_macro"] == pytest.approx(precision_score(refs, preds, average="macro", zero_division=0))
     assert result["recall_macro"] == pytest.approx(recall_score(refs, preds, average="macro"))
-    assert result["uar"] == pytest.approx(recall_score(refs, preds, average="macro"))
+    assert result["uar"] == pytest.approx(balanced_accuracy_score(refs, preds))
     per_class = f1_score(refs, preds, average=None, labels=range(len(NAMES)))
     for name, value in zip(NAMES, per_class):
         assert result[f"f1_{name}"] == pytest.approx(value)
@@ -57,6 +64,37 @@ def test_class_missing_everywhere_reports_zero_and_follows_sklearn_averages():
     assert result["macro_f1"] == pytest.approx(f1_score(refs, preds, average="macro"))
     assert result["uar"] == pytest.approx((1.0 + 0.5 + 1.0) / 3)
     assert len(result["confusion_matrix"]) == 6
+
+
+@pytest.mark.filterwarnings("ignore:y_pred contains classes not in y_true", "ignore:Recall is ill-defined")
+def test_uar_is_balanced_accuracy_when_a_predicted_class_never_occurs(tmp_path):
+    """Issue 9.16: UAR averages recall over the gold classes only (sklearn's balanced accuracy); a predicted class
+    absent from the references no longer adds a recall of 0 (the old union gave (0.5 + 1 + 0) / 3 here)."""
+    refs, preds = np.array([0, 0, 1, 1]), np.array([0, 2, 1, 1])
+    result = compute_classification_metrics(preds, refs, label_names=NAMES)
+    assert result["uar"] == pytest.approx(balanced_accuracy_score(refs, preds)) == pytest.approx(0.75)
+    assert result["recall_macro"] == pytest.approx(recall_score(refs, preds, average="macro"))  # sklearn's union
+    for _ in range(20):
+        n_gold = int(RNG.integers(2, 6))
+        refs = RNG.integers(0, n_gold, size=40)
+        preds = RNG.integers(0, 6, size=40)  # predicts classes the references never hold
+        uar = compute_classification_metrics(preds, refs, label_names=NAMES)["uar"]
+        assert uar == pytest.approx(balanced_accuracy_score(refs, preds))
+    # the evaluate module computes it with the same function
+    metric = load_metric(label_names=NAMES, cache_dir=str(tmp_path))
+    evaluated = metric.compute(predictions=[0, 2, 1, 1], references=[0, 0, 1, 1])
+    assert evaluated["uar"] == pytest.approx(0.75)
+
+
+def test_f1_negative_is_the_per_class_f1_of_the_negative_label():
+    """Issue 9.12: ``f1_negative`` (hotline binary headline) is sklearn's F1 of the class named "negative"."""
+    from sentiv_hf.metrics import metrics_from_logits
+
+    logits = RNG.normal(size=(80, 2))
+    gold = RNG.integers(0, 2, size=80)
+    for names in (["non-negative", "negative"], ["negative", "non-negative"]):
+        expected = f1_score(gold, logits.argmax(-1), pos_label=names.index("negative"))
+        assert metrics_from_logits(logits, gold, label_names=names)["f1_negative"] == pytest.approx(expected)
 
 
 def test_ece_hand_example():

@@ -10,7 +10,8 @@ from transformers import pipeline
 
 from sentiv_hf.labels import SPEECH_LABELS
 from sentiv_hf.models import SentiVEmotionPipeline, SentiVFusionConfig, SentiVFusionModel
-from sentiv_hf.models.audio_input import AudioInputError, prepare_waveform
+from sentiv_hf.models.audio_input import AudioInputError, min_audio_samples, prepare_waveform
+from sentiv_hf.models.pipelines import TextInputError, check_text
 from sentiv_hf.models.tiny import tiny_speech_feature_extractor, tiny_speech_model
 
 from .conftest import make_wave
@@ -161,7 +162,7 @@ def test_emotion_pipeline_bad_inputs(fusion_dir):
     emotion = pipeline("sentiv-emotion", model=str(fusion_dir), device="cpu")
     with pytest.raises(ValueError, match=r"expects a dict with 'text' and/or 'audio'"):
         emotion({"transcript": "vui"})
-    with pytest.raises(ValueError, match=r"Unknown input keys \['speaker'\]"):
+    with pytest.raises(ValueError, match=r"input 0: unknown input keys \['speaker'\]"):
         emotion({"text": "vui", "speaker": "a"})
     with pytest.raises(AudioInputError, match="stereo"):
         emotion({"audio": make_wave(0.5, channels=2).T})
@@ -201,3 +202,97 @@ def test_prepare_waveform_decodes_stereo_file_at_other_rate(tmp_path):
 def test_feature_extractor_rejects_wrong_sampling_rate(feature_extractor):
     with pytest.raises(ValueError, match="16000"):
         feature_extractor(make_wave(0.5, 8000), sampling_rate=8000)
+
+
+# ------------------------------------------------------------------------------------------- issue 9 hardening
+BAD_TEXTS = [
+    ("", r"input 1: the text is blank \(''"),
+    ("   ", r"input 1: the text is blank \('   '"),
+    ("\u200b", r"input 1: the text is blank \('\\u200b'"),
+    (123, r"input 1: 'text' must be a string, got int 123; pass the text as a str"),
+    (float("nan"), r"input 1: 'text' must be a string, got float nan"),
+    (["a", "b"], r"input 1: 'text' must be a string, got list \['a', 'b'\]; pass one text per input"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD_TEXTS, ids=["empty", "spaces", "zero-width", "int", "nan", "list"])
+def test_emotion_pipeline_refuses_bad_texts_before_any_work(fusion_dir, text, message):
+    """Issue 9.15: blank and non-string texts are a ValueError naming the input, raised before any forward pass."""
+    emotion = pipeline("sentiv-emotion", model=str(fusion_dir), device="cpu")
+    calls: list[int] = []
+    hook = _count_calls(emotion.model.text_model, calls)
+    with pytest.raises(TextInputError, match=message):
+        emotion([{"text": "Tôi rất vui"}, {"text": text}], batch_size=2)
+    with pytest.raises(TextInputError, match=message.replace("input 1", "input 0")):
+        emotion({"text": text})
+    hook.remove()
+    assert calls == []
+    # a list of string texts is a batch, and stays valid
+    assert [r["modalities"] for r in emotion([{"text": "vui"}, {"text": "buồn"}])] == [["text"], ["text"]]
+
+
+def test_check_text_accepts_real_texts():
+    """Issue 9.15: what check_text lets through: any text with a visible character, unchanged."""
+    for text in ("Tôi rất vui", " a ", "a\u200bb", "😡"):
+        assert check_text(text) == text
+    with pytest.raises(TextInputError, match=r"text 2 of 3: the text is blank \('\\t\\n\\xa0\\ufeff'"):
+        check_text("\t\n\u00a0\ufeff", "text 2 of 3")
+
+
+def test_min_audio_samples_is_one_frame_of_the_conv_stack():
+    """Issue 9.14: the shortest clip is derived from the encoder's conv kernels and strides."""
+    from transformers import HubertConfig, Wav2Vec2Config
+
+    assert min_audio_samples(HubertConfig()) == 400  # 25 ms at 16 kHz
+    assert min_audio_samples(Wav2Vec2Config()) == 400
+    # 8 samples -> (8 - 4) // 2 + 1 = 3 frames -> (3 - 3) // 2 + 1 = 1 frame; 7 samples -> 2 frames -> none
+    assert min_audio_samples(Wav2Vec2Config(conv_dim=(8, 8), conv_kernel=(4, 3), conv_stride=(2, 2))) == 8
+    whisper = tiny_speech_model(num_labels=2, encoder="whisper", head="binary", id2label={0: "a", 1: "b"})
+    assert min_audio_samples(whisper.config) == 1  # the Whisper extractor pads to 30 s
+    tiny = tiny_speech_model(num_labels=6, encoder="hubert").eval()
+    shortest = min_audio_samples(tiny.config)
+    with torch.no_grad():
+        assert tiny(input_values=torch.zeros(1, shortest)).logits.shape == (1, 6)
+        with pytest.raises(RuntimeError):  # what a shorter clip did before the check
+            tiny(input_values=torch.zeros(1, shortest - 1))
+
+
+def test_emotion_pipeline_refuses_nan_and_too_short_audio(fusion_dir, tmp_path):
+    """Issue 9.14: NaN samples and clips shorter than one encoder frame are one-line errors naming the input."""
+    emotion = pipeline("sentiv-emotion", model=str(fusion_dir), device="cpu")
+    shortest = min_audio_samples(emotion.model.config.speech_config)
+    nan_wave = make_wave(0.5)
+    nan_wave[100:200] = np.nan
+    with pytest.raises(AudioInputError, match=r"input 1: the waveform contains NaN or infinite values \(100 of 8000"):
+        emotion([{"audio": make_wave(0.5)}, {"audio": nan_wave}])
+    for samples in (1, 100, shortest - 1):
+        message = rf"input 0: the clip is too short: {samples} samples .* needs at least {shortest} "
+        with pytest.raises(AudioInputError, match=message):
+            emotion({"audio": make_wave(1.0)[:samples]})
+        path = tmp_path / f"short{samples}.wav"
+        sf.write(path, make_wave(1.0)[:samples], 16000)
+        with pytest.raises(AudioInputError, match=rf"{path}: the clip is too short: {samples} samples"):
+            emotion({"audio": str(path)})
+    nan_file = tmp_path / "nan.wav"
+    sf.write(nan_file, nan_wave, 16000, subtype="FLOAT")  # a float WAV keeps the NaNs
+    with pytest.raises(AudioInputError, match=rf"{nan_file}: the waveform contains NaN"):
+        emotion({"audio": str(nan_file), "text": "vui"})
+    assert emotion({"audio": make_wave(1.0)[:shortest]})["modalities"] == ["speech"]
+
+
+def test_emotion_pipeline_names_the_pipeline_for_speech_and_text_checkpoints(
+    speech_dir, tmp_path, tokenizer, text_model
+):
+    """Issue 9 (known from the last stop): a speech or text checkpoint gets a one-line pointer, not transformers'
+    list of every config class."""
+    with pytest.raises(
+        ValueError,
+        match=r"needs a SentiV fusion checkpoint .* is a 'sentiv-speech' model\. Use "
+        r"pipeline\('audio-classification'",
+    ) as error:
+        pipeline("sentiv-emotion", model=str(speech_dir), device="cpu")
+    assert "\n" not in str(error.value)
+    text_model.save_pretrained(tmp_path / "text")
+    tokenizer.save_pretrained(tmp_path / "text")
+    with pytest.raises(ValueError, match=r"is a 'roberta' model\. .*pipeline\('text-classification'"):
+        pipeline("sentiv-emotion", model=str(tmp_path / "text"), device="cpu")

@@ -101,17 +101,18 @@ def test_body_shows_what_the_run_did():
     assert "| macro_f1 | 0.5556 |" in text
     assert "| accuracy | 0.6123 |" in text
     assert "- Transformers: " in text and "- PyTorch: " in text
-    assert "@misc{sentiv_hf," in text and "@inproceedings{lin2017focal" in text
+    assert "@article{sentiv2026," in text and "@inproceedings{lin2017focal" in text
     assert 'pipeline("audio-classification", model="org/sentiv-speech-tiny")' in text
     # Test results come before validation results.
     assert text.index("### Test split") < text.index("### Validation split")
 
 
 def test_gating_fields(tmp_path):
-    card = ModelCard.load(filled_card_data(gated=True).save(tmp_path / "README.md"))
+    card = ModelCard.load(filled_card_data(gated="manual").save(tmp_path / "README.md"))
     assert card.data.extra_gated_fields == DEFAULT_GATED_FIELDS
-    assert "research only" in card.data.extra_gated_prompt
-    custom = filled_card_data(gated=True, extra_gated_prompt="Ask first.", extra_gated_fields={"Email": "text"})
+    assert "research use only" in card.data.extra_gated_prompt
+    assert "Access to this model is gated as well: request it on this page (manual approval)." in card.text
+    custom = filled_card_data(gated="auto", extra_gated_prompt="Ask first.", extra_gated_fields={"Email": "text"})
     card = ModelCard.load(custom.save(tmp_path / "custom"))
     assert card.data.extra_gated_prompt == "Ask first."
     assert card.data.extra_gated_fields == {"Email": "text"}
@@ -124,7 +125,9 @@ def test_local_ids_stay_out_of_the_yaml_and_no_metrics_means_no_model_index(tmp_
     assert card.data.datasets is None
     assert card.data.eval_results is None
     assert "model-index" not in str(card)
-    assert "| Base model | `tiny` |" in str(card)
+    assert "| Base model | `tiny` (a tiny model built in code) |" in str(card)
+    assert f"| Dataset | `{tmp_path.name}` (a local folder) |" in str(card)
+    assert str(tmp_path) not in str(card)
     assert "No evaluation was run." in str(card)
 
 

@@ -13,9 +13,29 @@ Example:
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from sentiv_hf.errors import UserError
+
 from .base import ModelSpec, Preprocessing
 
 KINDS: dict[str, type[ModelSpec]] = {}
+#: Every form a ``models:`` entry may take (what an unknown entry's error lists).
+MODEL_FORMS = (
+    "tiny",
+    "baseline:tfidf-logreg",
+    "baseline:mfcc-logreg",
+    "text:<checkpoint id or folder>",
+    "speech:<checkpoint id or folder>",
+    "<checkpoint id or folder> (its config tells text from speech)",
+)
+#: The ``<kind>:`` prefixes a ``models:`` entry may start with (Hub ids never hold a colon).
+PREFIXES = ("baseline", "text", "speech")
+
+
+def known_models() -> str:
+    """The accepted ``models:`` forms, for error messages."""
+    return ", ".join(MODEL_FORMS)
 
 
 def register_kind(cls: type[ModelSpec]) -> type[ModelSpec]:
@@ -35,14 +55,17 @@ def parse_model(spec: str, revisions: dict[str, str] | None = None) -> ModelSpec
         frozenset({'speech'})
     """
     revisions = revisions or {}
+    prefix, sep, _ = spec.partition(":")
+    if sep and prefix not in PREFIXES and not Path(spec).exists():
+        raise UserError(f"Unknown model kind {prefix!r} in --models entry {spec!r}; valid models: {known_models()}.")
     if spec.startswith("baseline:") and not any(cls.parse(spec, revisions) for cls in KINDS.values()):
-        raise ValueError(f"Unknown baseline {spec!r}; choose baseline:tfidf-logreg or baseline:mfcc-logreg.")
+        raise UserError(f"Unknown baseline {spec!r} in --models; valid models: {known_models()}.")
     # Catch-all kinds (any checkpoint id) are asked last, whatever the import order (ruff's isort reorders it).
     for cls in sorted(KINDS.values(), key=lambda kind: kind.catch_all):
         parsed = cls.parse(spec, revisions)
         if parsed is not None:
             return parsed
-    raise ValueError(f"No model kind accepts {spec!r}; known kinds: {sorted(KINDS)}.")
+    raise UserError(f"No model kind accepts {spec!r}; valid models: {known_models()}.")
 
 
 # Registration order is parse order, except that catch-all kinds (``ModelSpec.catch_all``) are asked last.
@@ -53,4 +76,4 @@ from . import (  # noqa: E402,F401
     tiny,
 )
 
-__all__ = ["KINDS", "ModelSpec", "Preprocessing", "parse_model", "register_kind"]
+__all__ = ["KINDS", "MODEL_FORMS", "ModelSpec", "Preprocessing", "known_models", "parse_model", "register_kind"]

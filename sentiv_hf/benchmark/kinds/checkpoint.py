@@ -34,6 +34,7 @@ class CheckpointModel(ModelSpec):
     def parse(cls, spec: str, revisions: dict[str, str]) -> ModelSpec | None:
         prefix, sep, rest = spec.partition(":")
         if sep and prefix in ("text", "speech"):
+            # The prefix names the modality: nothing is downloaded to guess it.
             return cls(rest, frozenset({prefix}), rest, revisions.get(rest))
         if spec.startswith("baseline:"):
             return None
@@ -61,7 +62,10 @@ def resolve_commit(model_id: str, revision: str | None) -> str:
     """
     from huggingface_hub import hf_hub_download
 
-    path = Path(hf_hub_download(model_id, "config.json", revision=revision))
+    from sentiv_hf.hub_errors import hub_access
+
+    with hub_access(f"model {model_id!r}" + (f" at revision {revision!r}" if revision else "")):
+        path = Path(hf_hub_download(model_id, "config.json", revision=revision))
     # .../models--org--name/snapshots/<commit>/config.json
     return path.parent.name
 
@@ -86,17 +90,30 @@ def _hash_files(signature: tuple[tuple[str, int, int], ...]) -> str:
 
 
 def _checkpoint_modality(model_id: str, revision: str | None) -> str:
+    """``"text"`` or ``"speech"``, read from the config of a bare checkpoint id or folder.
+
+    A Hub failure (offline, unreachable, no such repo) is a one-line `UserError` that names the network as the cause
+    (`hub_access`) and lists the valid model forms, since a bare id may also be a typo of ``tiny`` or a baseline.
+    """
     from transformers import AutoConfig
     from transformers.models.auto.modeling_auto import MODEL_FOR_AUDIO_CLASSIFICATION_MAPPING_NAMES
 
     import sentiv_hf.models  # noqa: F401  (SentiV configs resolve with AutoConfig)
+    from sentiv_hf.errors import UserError
+    from sentiv_hf.hub_errors import hub_access
+
+    from . import known_models
 
     try:
-        config = AutoConfig.from_pretrained(model_id, revision=revision)
-    except OSError as err:
-        raise ValueError(
-            f"Cannot read the config of model {model_id!r} to tell whether it is a text or speech model ({err}). "
-            f"Write it as 'text:{model_id}' or 'speech:{model_id}'."
-        ) from err
+        with hub_access(f"the config of model {model_id!r}"):
+            config = AutoConfig.from_pretrained(model_id, revision=revision)
+    except UserError as err:
+        raise UserError(f"{err} Valid models: {known_models()}.") from None
+    except (OSError, ValueError) as err:  # a local folder without a readable config.json
+        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise UserError(
+            f"Cannot read the config of model {model_id!r} to tell whether it is a text or speech model "
+            f"({first_line}); write it as 'text:{model_id}' or 'speech:{model_id}'."
+        ) from None
     audio_types = set(MODEL_FOR_AUDIO_CLASSIFICATION_MAPPING_NAMES) | {"sentiv-speech", "whisper"}
     return "speech" if config.model_type in audio_types else "text"

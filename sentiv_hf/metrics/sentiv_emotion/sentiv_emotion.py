@@ -12,17 +12,21 @@ Configs:
 
 - ``"default"``: single-label. Inputs ``predictions`` and ``references`` (class ids). Reports ``accuracy``,
   ``macro_f1``, ``weighted_f1``, ``micro_f1``, ``precision_macro``, ``recall_macro``, ``uar`` (unweighted average
-  recall, equal to ``recall_macro``), ``f1_<Label>`` per class, ``confusion_matrix`` (rows = references) and, when
-  ``probabilities`` (``(N, num_classes)``) are passed to ``compute``, ``ece`` (expected calibration error).
+  recall over the classes of the references: scikit-learn's ``balanced_accuracy_score``), ``f1_<Label>`` per class
+  (with the hotline binary labels ``non-negative``/``negative`` that gives ``f1_negative``, the hotline headline),
+  ``confusion_matrix`` (rows = references) and, when ``probabilities`` (``(N, num_classes)``) are passed to
+  ``compute``, ``ece`` (expected calibration error).
 - ``"multilabel"``: inputs ``predictions`` (``(N, num_classes)`` scores or 0/1) and ``references`` (multi-hot).
   Predictions ``>= threshold`` count as positive. Reports ``micro_f1``, ``macro_f1``, ``weighted_f1``,
   ``samples_f1``, ``precision_macro``, ``recall_macro``, ``uar``, ``subset_accuracy``, ``hamming_loss`` and
   ``f1_<Label>`` per class.
 
-Single-label averages (macro F1, precision/recall macro, UAR) run over the classes that occur in the references or
-the predictions, which is scikit-learn's default; per-class keys are reported for every name in ``label_names`` (0.0
-for a class that never occurs). Ill-defined ratios score 0 (``zero_division=0``). Multi-label averages run over
-every column, as in scikit-learn.
+Single-label averages (macro F1, precision/recall macro) run over the classes that occur in the references or the
+predictions, which is scikit-learn's default. UAR runs over the classes of the references only, as the standard
+definition (balanced accuracy) does: a predicted class that never occurs would otherwise add a recall of 0.
+Per-class keys are reported for every name in ``label_names`` (0.0 for a class that never occurs). Ill-defined
+ratios score 0 (``zero_division=0``). Multi-label averages (UAR included) run over every column, as in
+scikit-learn.
 """
 
 from __future__ import annotations
@@ -160,7 +164,8 @@ def classification_metrics(
         "micro_f1": float(f1_score(refs, preds, labels=labels, average="micro", zero_division=0)),
         "precision_macro": float(precision[present].mean()),
         "recall_macro": float(recall[present].mean()),
-        "uar": float(recall[present].mean()),
+        # UAR (balanced accuracy): recall averaged over the gold classes only, as `balanced_accuracy_score` does.
+        "uar": float(recall[np.unique(refs)].mean()),
     }
     for name, value in zip(names, f1):
         result[f"f1_{name}"] = float(value)
