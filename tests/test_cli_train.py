@@ -446,30 +446,13 @@ def test_push_to_hub_uploads_checkpoint_and_gated_card(corpus, tmp_path):
 # ---------------------------------------------------------------------------------------------------- launchers
 def test_accelerate_launch_two_cpu_processes(corpus, tmp_path):
     """``accelerate launch -m sentiv_hf.cli train`` with the shipped 2-process CPU config trains one DDP model."""
-    import os
-    import socket
-    import subprocess
-    import sys
+    from .utils import launch_two_cpu_processes
 
-    repo = Path(__file__).resolve().parents[1]
-    with socket.socket() as sock:  # a free port, so that parallel DDP tests do not collide
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     out = tmp_path / "ddp"
-    command = [
-        sys.executable,
-        "-m",
-        "accelerate.commands.launch",
-        *flags(config_file=repo / "accelerate_configs" / "cpu_ddp.yaml", main_process_port=port),
-        "-m",
-        "sentiv_hf.cli",
-        "train",
-        "text",
-        *flags(dataset=corpus, output_dir=out, max_steps=2, sampler="weighted", eval_split="", max_eval_samples=7),
-        *FAST,
-    ]
-    env = {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1"}
-    result = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+    train_flags = flags(
+        dataset=corpus, output_dir=out, max_steps=2, sampler="weighted", eval_split="", max_eval_samples=7
+    )
+    result = launch_two_cpu_processes(["-m", "sentiv_hf.cli", "train", "text", *train_flags, *FAST])
     assert result.returncode == 0, result.stderr[-3000:]
     state = _json(out / "trainer_state.json")
     assert state["global_step"] == 2

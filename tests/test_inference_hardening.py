@@ -9,6 +9,7 @@ saved straight from `sentiv_hf.models.tiny`. The pipeline's own checks are teste
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -77,7 +78,9 @@ def _metrics(folder: Path) -> dict:
 def test_evaluate_without_dataset_scores_the_recorded_training_dataset(text_run, corpus_copy, capsys):
     """Issue 9.11: no --dataset scores the dataset the checkpoint was trained on, says so, and names the folder
     after it."""
-    assert json.loads((text_run / "train_ids.json").read_text())["dataset"] == str(corpus_copy)
+    # Stored relative to the checkpoint: no absolute path is written, and it resolves from any working folder.
+    recorded = json.loads((text_run / "train_ids.json").read_text())["dataset"]
+    assert recorded == os.path.relpath(corpus_copy, text_run)
     assert evaluate_cmd.main([str(text_run)]) == 0
     out = capsys.readouterr().out
     record = text_run / "train_ids.json"
@@ -85,7 +88,7 @@ def test_evaluate_without_dataset_scores_the_recorded_training_dataset(text_run,
     folder = text_run / "eval-my-corpus-text-test"
     metrics = _metrics(folder)
     assert (metrics["dataset"], metrics["dataset_source"], metrics["dataset_config"]) == (
-        str(corpus_copy),
+        "my-corpus",
         "train_ids.json",
         "text",
     )
@@ -100,8 +103,8 @@ def test_evaluate_on_two_datasets_writes_two_folders(text_run, capsys):
     before = (first / "predictions.jsonl").read_bytes()
     assert evaluate_cmd.main([str(text_run), "--dataset", str(demo_path()), "--max_samples", "7"]) == 0
     assert f"on {demo_path()}:text/test (from --dataset)" in capsys.readouterr().out
-    second = text_run / "eval-demo-text-test"
-    assert (_metrics(second)["dataset"], _metrics(second)["num_examples"]) == (str(demo_path()), 7)
+    second = text_run / "eval-sentiv-demo-text-test"
+    assert (_metrics(second)["dataset"], _metrics(second)["num_examples"]) == ("sentiv-demo", 7)
     assert (first / "predictions.jsonl").read_bytes() == before
     assert _metrics(first)["num_examples"] == COPY_TEST_ROWS
 

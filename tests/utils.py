@@ -87,6 +87,35 @@ def run_python(
     )
 
 
+REPO = Path(__file__).resolve().parents[1]
+
+
+def launch_two_cpu_processes(
+    target: list[str], *, use_cpu: bool = True, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """Run ``accelerate launch --config_file accelerate_configs/cpu_ddp.yaml TARGET`` (2 gloo processes) on a free
+    port, from the repository root, and return the finished process.
+
+    Args:
+        target: what accelerate runs, e.g. ``["-m", "sentiv_hf.cli", "train", "text", ...]`` or a script and its
+            arguments.
+        use_cpu: set ``ACCELERATE_USE_CPU=1`` as the README says; False reproduces a user who forgot it.
+    """
+    import socket
+
+    with socket.socket() as sock:  # a free port, so that parallel DDP tests do not collide
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "ACCELERATE_USE_CPU"}
+    env.update(OMP_NUM_THREADS="1", HF_HUB_OFFLINE="1", CUDA_VISIBLE_DEVICES="")
+    if use_cpu:
+        env["ACCELERATE_USE_CPU"] = "1"  # accelerate only spawns CPU workers through torchrun when told to
+    config = REPO / "accelerate_configs" / "cpu_ddp.yaml"
+    command = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(config)]
+    command += ["--main_process_port", str(port), *map(str, target)]
+    return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+
+
 def last_json_line(proc: subprocess.CompletedProcess[str]) -> Any:
     """Assert that ``proc`` succeeded (showing the end of its stderr if not) and parse its last stdout line as JSON.
 

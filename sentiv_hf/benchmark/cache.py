@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from sentiv_hf.data.staging import atomic_path
+
 logger = logging.getLogger(__name__)
 
 
@@ -78,10 +80,9 @@ class FeatureCache:
 
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.path(key)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
         metadata = {"ids": json.dumps(list(ids)), "parts": json.dumps(dict(parts), sort_keys=True, default=str)}
-        save_file({"features": np.ascontiguousarray(array)}, str(tmp), metadata=metadata)
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            save_file({"features": np.ascontiguousarray(array)}, str(tmp), metadata=metadata)
         self._memory[key] = array
 
     def get_or_compute(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .report import budget_label, headline_metrics, markdown_tables, record_dataset_name, slug, summarize
+from sentiv_hf.naming import slug
+
+from .report import budget_label, headline_metrics, markdown_tables, record_dataset_name, summarize
 from .submission import model_family
 
 TASK_TYPES = {"text": "text-classification", "cross_modal": "text-classification"}

@@ -6,16 +6,17 @@ budget and seed, and ``train_ids.json`` (the dataset, config and training ids, a
 ``from_pretrained``, the pipelines and ``sentiv evaluate CKPT`` (which reads the dataset from ``train_ids.json``)
 give back the metrics of the run's results line, and ``push_to_hub`` uploads it as it is.
 
-The folder is written under a temporary name and renamed into place, so a killed run never leaves half a checkpoint.
+The folder is written into a staging folder and swapped into place (`sentiv_hf.data.staging.replaced_folder`), so a
+killed run never leaves half a checkpoint.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import shutil
 from pathlib import Path
 from typing import Any
+
+from sentiv_hf.data.staging import replaced_folder
 
 from .tasks import Outcome
 
@@ -37,17 +38,24 @@ def save_run_checkpoint(outcome: Outcome, folder: Path, record: dict[str, Any], 
     Example:
         >>> save_run_checkpoint(outcome, Path("out/models/text--tiny--b0.1--s0"), record, source)  # doctest: +SKIP
     """
+    folder = Path(folder)
+    with replaced_folder(folder) as staged:
+        _write_checkpoint(staged, folder, outcome, record, source)
+    logger.info("Saved checkpoint %s", folder)
+    return folder
+
+
+def _write_checkpoint(
+    staged: Path, folder: Path, outcome: Outcome, record: dict[str, Any], source: dict[str, Any]
+) -> None:
+    """Write the weights, processors, card and ``train_ids.json`` into ``staged``, which becomes ``folder``."""
     from sentiv_hf.training.inference import write_training_record
     from sentiv_hf.training.model_card import SentiVModelCardData
 
     model, processors = outcome.checkpoint
-    folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = folder.with_name(f".{folder.name}.tmp{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(tmp)
+    model.save_pretrained(staged)
     for processor in processors:
-        processor.save_pretrained(tmp)
+        processor.save_pretrained(staged)
 
     task = record["task"]
     fitted = outcome.fits.get(task) if task in ("text", "speech") else None
@@ -68,27 +76,18 @@ def save_run_checkpoint(outcome: Outcome, folder: Path, record: dict[str, Any], 
         card.hyperparameters["fusion"] = record["fusion"]
     card.metrics = {}
     card.add_metrics({f"test_{k}": v for k, v in record["metrics"].items()}, "test")
-    card.save(tmp / "README.md")
-    # What `sentiv evaluate` reads without --dataset: the dataset is stored relative to the final folder.
+    card.save(staged / "README.md")
+    # What `sentiv evaluate` reads without --dataset.
     write_training_record(
-        tmp,
+        staged,
         dataset=source["path"],
         config=source["config"],
         revision=source.get("revision"),
         budget=record["budget"],
         seed=record["seed"],
         ids=outcome.train_ids,
+        final_folder=folder,
     )
-
-    if folder.exists():
-        old = folder.with_name(f".{folder.name}.old{os.getpid()}")
-        os.replace(folder, old)
-        os.replace(tmp, folder)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, folder)
-    logger.info("Saved checkpoint %s", folder)
-    return folder
 
 
 def card_dataset_id(source: dict[str, Any]) -> str:
@@ -99,7 +98,7 @@ def card_dataset_id(source: dict[str, Any]) -> str:
         >>> card_dataset_id({"path": "org/sentiv", "name": "org/sentiv"})
         'org/sentiv'
     """
-    from .output import dataset_name
+    from sentiv_hf.data.loading import dataset_name
 
     name = source.get("name") or dataset_name(source["path"])
     return f"./{name}" if Path(source["path"]).is_dir() else name

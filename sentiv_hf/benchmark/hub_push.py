@@ -12,8 +12,8 @@ import hashlib
 from pathlib import Path
 
 from sentiv_hf.errors import UserError
+from sentiv_hf.naming import slug
 
-from .report import slug
 from .submission import decode_submission, read_submission_bytes
 from .validation import ValidationReport
 

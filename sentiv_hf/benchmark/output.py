@@ -17,19 +17,20 @@ import datetime as _dt
 import json
 import logging
 import os
-import re
 import socket
 import sys
 from pathlib import Path
 from typing import Any
 
+from sentiv_hf.data.loading import dataset_name
+from sentiv_hf.data.staging import write_text_atomic
 from sentiv_hf.errors import UserError
+from sentiv_hf.naming import slug
 
 logger = logging.getLogger(__name__)
 
 LOCK_NAME = ".lock"
 MANIFEST_NAME = "dataset.json"
-DEMO_NAME = "sentiv-demo"
 
 
 def _demo_folder() -> Path:
@@ -51,33 +52,15 @@ def dataset_source(dataset: str | None) -> str:
     return str(path.resolve()) if path.is_dir() else str(dataset)
 
 
-def dataset_name(dataset: str | None) -> str:
-    """The name a dataset is shown under in tables, plots and cards: a folder's name, a Hub id, or ``sentiv-demo``
-    for the bundled demo corpus; never an absolute local path.
-
-    Example:
-        >>> dataset_name("org/sentiv"), dataset_name(None)
-        ('org/sentiv', 'sentiv-demo')
-    """
-    if dataset is None:
-        return DEMO_NAME
-    path = Path(dataset)
-    if path.is_dir() or path.is_absolute():
-        resolved = path.resolve()
-        return DEMO_NAME if resolved == _demo_folder() else resolved.name
-    return str(dataset)
-
-
 def default_output_dir(dataset: str) -> str:
     """The output folder of ``sentiv benchmark --dataset DATASET`` without ``--output_dir``: one per dataset, so that
     a run on another dataset never writes into the demo's ``sentiv-demo-output``.
 
     Example:
         >>> default_output_dir("org/SentiV v2")
-        'sentiv-benchmark-org-SentiV-v2'
+        'sentiv-benchmark-org_SentiV_v2'
     """
-    slug = re.sub(r"[^A-Za-z0-9._+-]+", "-", dataset_name(dataset)).strip("-.") or "dataset"
-    return f"sentiv-benchmark-{slug}"
+    return f"sentiv-benchmark-{slug(dataset_name(dataset))}"
 
 
 # --- one process per folder -----------------------------------------------------------------------------------------
@@ -222,9 +205,7 @@ def check_dataset_manifest(folder: str | os.PathLike, manifest: dict[str, Any]) 
             )
         manifest = {**manifest, "fingerprints": {**old, **manifest["fingerprints"]}}
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, path)  # atomic: a reader sees the old or the new manifest, never half of one
+    write_text_atomic(path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
 
 
 __all__ = [
@@ -232,7 +213,6 @@ __all__ = [
     "MANIFEST_NAME",
     "OutputLock",
     "check_dataset_manifest",
-    "dataset_name",
     "dataset_source",
     "default_output_dir",
 ]

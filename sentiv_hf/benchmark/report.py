@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import csv
 import logging
-import re
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+
+from sentiv_hf.naming import slug
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def headline_metrics(records: list[dict]) -> list[str]:
 def record_dataset_name(record: dict) -> str:
     """The record's test dataset as shown in reports: its recorded name, else derived from its path (never the
     absolute path itself)."""
-    from .output import dataset_name
+    from sentiv_hf.data.loading import dataset_name
 
     source = record.get("dataset") or {}
     return source.get("name") or dataset_name(source.get("path"))
@@ -84,10 +85,6 @@ def budget_label(budget: float) -> str:
         ('1%', '100%', '12.5%')
     """
     return f"{budget * 100:g}%"
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.+-]+", "_", text).strip("_")
 
 
 def _ordered(values) -> list:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import torch
 
-from sentiv_hf.data.loading import Split, load_task_splits, resolve_dataset
+from sentiv_hf.data.loading import Split, dataset_name, load_task_splits, resolve_dataset
 
 from . import tasks
 from .cache import FeatureCache
@@ -32,7 +32,7 @@ from .features import FeatureProvider
 from .fitting import BudgetFitter
 from .kinds import ModelSpec, parse_model
 from .learners import TrainSettings
-from .output import OutputLock, check_dataset_manifest, dataset_name, dataset_source
+from .output import OutputLock, check_dataset_manifest, dataset_source
 from .store import ResultsStore
 from .tasks import (
     HOTLINE_LABEL_COLUMN,

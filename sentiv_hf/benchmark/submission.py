@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections import defaultdict
 from collections.abc import Mapping
@@ -23,11 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sentiv_hf.data.loading import dataset_name
+from sentiv_hf.data.staging import write_text_atomic
 from sentiv_hf.errors import UserError
+from sentiv_hf.naming import slug, strip_local_paths
 
 from .config import DEFAULT_TASK_CONFIGS
-from .output import dataset_name
-from .report import slug
 from .tasks import HOTLINE_LABEL_COLUMN, headline_metric
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "submission_schema.json"
@@ -44,9 +44,6 @@ MAX_SUBMISSION_BYTES = 128 * 1024 * 1024
 #: each benchmark chooses, so neither its test labels nor its training ids can be checked against one dataset.
 UNRANKED_TASKS = ("cross_dataset",)
 _CONFIG_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-#: An absolute local path (POSIX, ``~``, or a Windows drive) at the start of a name or after ``+``/``(``/``:``/space;
-#: group 1 is its last component.
-_ABSOLUTE_PATH = re.compile(r"(?:(?<=^)|(?<=[\s+(:]))(?:~|[A-Za-z]:)?[/\\](?:[^\s+()]*[/\\])?([^\s+()/\\]+)[/\\]?")
 
 
 def load_schema() -> dict:
@@ -128,19 +125,6 @@ def leaderboard_protocol(task: str, overrides: Mapping[str, str] | None = None) 
 # --- building and writing ------------------------------------------------------------------------------------------
 
 
-def public_name(name: str) -> str:
-    """``name`` with every absolute local path cut to its last component, so that no submission carries a
-    submitter's folders (``/home/me/ckpt`` → ``ckpt``; Hub ids and relative names are unchanged).
-
-    Example:
-        >>> public_name("/home/me/runs/phobert+/data/hubert (average)")
-        'phobert+hubert (average)'
-        >>> public_name("vinai/phobert-base")
-        'vinai/phobert-base'
-    """
-    return _ABSOLUTE_PATH.sub(lambda m: m.group(1), name)
-
-
 def model_family(record: dict) -> str:
     """The submission a record belongs to: its model, or for fusion rows the fused pair (``tiny (average)`` → tiny)."""
     return record["model"].rsplit(" (", 1)[0] if record.get("fusion") else record["model"]
@@ -159,7 +143,7 @@ def _entry(task: str, name: str, recs: list[dict]) -> dict:
     keys = _claimed_keys(task, headline)
     return {
         "task": task,
-        "name": public_name(name),
+        "name": strip_local_paths(name),
         "dataset_config": recs[0]["dataset"]["config"],
         "split": task_split(task),
         "label_column": task_label_column(task),
@@ -201,8 +185,8 @@ def build_submission(records: list[dict], family: str) -> dict:
     first = next(iter(rows.values()))[0]
     entries = [_entry(task, name, recs) for (task, name), recs in rows.items()]
     fused = next((r for recs in rows.values() for r in recs if r.get("fusion")), {})
-    components = {k: public_name(fused[k]) for k in ("text_model", "speech_model") if fused.get(k)}
-    model = {"id": public_name(family), "revision": first.get("model_revision")}
+    components = {k: strip_local_paths(fused[k]) for k in ("text_model", "speech_model") if fused.get(k)}
+    model = {"id": strip_local_paths(family), "revision": first.get("model_revision")}
     if components:
         model["components"] = components
     return {
@@ -212,16 +196,6 @@ def build_submission(records: list[dict], family: str) -> dict:
         "generated_by": f"sentiv benchmark {first.get('versions', {}).get('sentiv-hf', '')}".strip(),
         "entries": entries,
     }
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so a failure leaves the previous file intact."""
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def write_submissions(records: list[dict], out_dir: str | Path) -> list[Path]:
@@ -244,11 +218,11 @@ def write_submissions(records: list[dict], out_dir: str | Path) -> list[Path]:
     written = []
     for family, text in texts.items():
         path = out / "submissions" / f"{slug(family)}.json"
-        _write_atomic(path, text)
+        write_text_atomic(path, text)
         written.append(path)
     primary = next((f for f in families if not f.startswith("baseline")), families[0])
     main = out / "submission.json"
-    _write_atomic(main, texts[primary])
+    write_text_atomic(main, texts[primary])
     return [main, *written]
 
 
@@ -352,7 +326,6 @@ __all__ = [
     "load_schema",
     "model_family",
     "parse_submission",
-    "public_name",
     "decode_submission",
     "read_submission",
     "read_submission_bytes",

@@ -115,10 +115,10 @@ def _run(args: argparse.Namespace) -> int:
     import datasets
 
     from sentiv_hf.benchmark.cards import write_model_cards
-    from sentiv_hf.benchmark.output import dataset_name
     from sentiv_hf.benchmark.report import headline_metrics, markdown_tables, plot_name, write_report
     from sentiv_hf.benchmark.runner import BenchmarkRunner
     from sentiv_hf.benchmark.submission import write_submissions
+    from sentiv_hf.data.loading import dataset_name
 
     # One progress bar (runs, with ETA) is enough; datasets would add one per split it prepares.
     datasets.disable_progress_bars()

@@ -22,13 +22,10 @@ Example:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import logging
 import math
-import re
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -101,23 +98,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def dataset_slug(dataset: str | None) -> str:
-    """A short, folder-safe name of a dataset for the default output folder: the name of a local folder, a Hub id
-    with ``--`` for ``/``, ``demo`` for the bundled corpus (None). Never an absolute path.
-
-    Example:
-        >>> dataset_slug("org/sentiv"), dataset_slug(None)
-        ('org--sentiv', 'demo')
-    """
-    from sentiv_hf.training.inference import DEMO_DATASET
-
-    if dataset is None:
-        return DEMO_DATASET
-    path = Path(dataset)
-    name = path.resolve().name if path.exists() else dataset.replace("/", "--")
-    return re.sub(r"[^\w.-]+", "-", name).strip("-.") or "dataset"
-
-
 def _dataset_to_score(args: argparse.Namespace, task: str) -> dict[str, Any]:
     """Which dataset, config and revision to score: ``--dataset`` if given, else what the checkpoint records.
 
@@ -147,7 +127,10 @@ def _dataset_to_score(args: argparse.Namespace, task: str) -> dict[str, Any]:
 
 def run_evaluation(args: argparse.Namespace) -> dict[str, Any]:
     """Evaluate ``args.checkpoint`` on ``args.split`` and write the reports; returns the metrics dict."""
+    from sentiv_hf.data.loading import dataset_name
+    from sentiv_hf.data.staging import replaced_folder
     from sentiv_hf.metrics import compute_classification_metrics, compute_multilabel_metrics, softmax
+    from sentiv_hf.naming import slug
     from sentiv_hf.training.dataset_loading import (
         check_columns,
         first_rows,
@@ -167,11 +150,11 @@ def run_evaluation(args: argparse.Namespace) -> dict[str, Any]:
     task = parts["task"]
     chosen = _dataset_to_score(args, task)
     dataset, config_name = chosen["dataset"], chosen["config"]
-    dataset_name = dataset or DEMO_DATASET
-    default_name = f"eval-{dataset_slug(dataset)}-{config_name}-{args.split}"
+    shown = dataset or DEMO_DATASET
+    default_name = f"eval-{slug(dataset_name(dataset))}-{config_name}-{args.split}"
     out_dir = Path(args.output_dir or Path(args.checkpoint) / default_name)
     _check_replaceable(out_dir)  # before the work, not after it
-    print(f"Scoring {args.checkpoint} on {dataset_name}:{config_name}/{args.split} ({chosen['why']})")
+    print(f"Scoring {args.checkpoint} on {shown}:{config_name}/{args.split} ({chosen['why']})")
     try:
         splits = load_splits(dataset, config_name, chosen["revision"])
     except CommandError as error:
@@ -183,7 +166,7 @@ def run_evaluation(args: argparse.Namespace) -> dict[str, Any]:
     split = first_rows(splits[args.split], args.max_samples)
     label_column, data_labels, multi_label = label_info(split, args.label_column)
     required = required_columns(task, label_column, args.text_column, args.audio_column)
-    check_columns(split, required, f"{dataset_name}:{config_name}/{args.split}")
+    check_columns(split, required, f"{shown}:{config_name}/{args.split}")
     model_labels = parts["label_names"]
     unknown = [name for name in data_labels if name not in model_labels]
     if unknown:
@@ -224,7 +207,7 @@ def run_evaluation(args: argparse.Namespace) -> dict[str, Any]:
     record = {
         "checkpoint": str(args.checkpoint),
         "task": task,
-        "dataset": dataset_name,
+        "dataset": dataset_name(dataset),
         "dataset_config": config_name,
         "dataset_revision": chosen["revision"],
         "dataset_source": chosen["source"],
@@ -233,14 +216,14 @@ def run_evaluation(args: argparse.Namespace) -> dict[str, Any]:
         "label_names": model_labels,
         "metrics": _jsonable(metrics),
     }
-    with _replaced_folder(out_dir) as folder:
+    with replaced_folder(out_dir) as folder:
         text = json.dumps(record, indent=2, ensure_ascii=False, allow_nan=False)
         (folder / "metrics.json").write_text(text, encoding="utf-8")
         if predictions is not None:
             write_reports(folder, metrics, references, predictions, model_labels)
             _write_predictions(folder / "predictions.jsonl", ids, references, predictions, probabilities, model_labels)
     summary = ", ".join(f"{k}={metrics[k]:.4f}" for k in ("accuracy", "macro_f1", "weighted_f1") if k in metrics)
-    print(f"{args.checkpoint} on {dataset_name}:{config_name}/{args.split} ({len(split)} examples): {summary}")
+    print(f"{args.checkpoint} on {shown}:{config_name}/{args.split} ({len(split)} examples): {summary}")
     print(f"Reports written to {out_dir}")
     return metrics
 
@@ -270,18 +253,6 @@ def _check_replaceable(out_dir: Path) -> None:
             f"--output_dir {out_dir} holds other files ({shown}); an evaluation replaces its whole folder, so pass "
             "a new or empty folder, or one an earlier evaluation wrote."
         )
-
-
-@contextlib.contextmanager
-def _replaced_folder(out_dir: Path) -> Iterator[Path]:
-    """Yield an empty staging folder that replaces ``out_dir`` when the block ends without error.
-
-    An exception leaves ``out_dir`` as it was: `sentiv_hf.data.staging.FolderStage` swaps the folders atomically.
-    """
-    from sentiv_hf.data.staging import FolderStage
-
-    with FolderStage(out_dir.parent) as stage:
-        yield stage.config_dir(out_dir.name)
 
 
 def _jsonable(value: Any) -> Any:

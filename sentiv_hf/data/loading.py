@@ -26,6 +26,26 @@ SPLITS: tuple[str, ...] = ("train", "validation", "test")
 _HUB_ID = re.compile(r"(?!\.\.?/)[\w.-]+/(?!\.\.?$)[\w.-]+")
 
 
+#: How the bundled demo corpus is named in tables, cards and folder names.
+DEMO_NAME = "sentiv-demo"
+
+
+def dataset_name(dataset: str | None) -> str:
+    """The name a dataset is shown under in tables, plots, cards and submissions: a Hub id as given, a local
+    folder by its own name (`sentiv_hf.naming.public_name`), ``sentiv-demo`` for the bundled demo corpus (``None``).
+
+    Example:
+        >>> dataset_name("org/sentiv"), dataset_name(None)
+        ('org/sentiv', 'sentiv-demo')
+    """
+    from sentiv_hf.data import demo_path
+    from sentiv_hf.naming import public_name
+
+    if dataset is None or (Path(dataset).is_dir() and Path(dataset).resolve() == Path(demo_path()).resolve()):
+        return DEMO_NAME
+    return public_name(str(dataset))
+
+
 def resolve_dataset(dataset: str | None) -> str:
     """The dataset to load: ``None`` → the bundled demo corpus folder; a folder or a Hub id unchanged.
 

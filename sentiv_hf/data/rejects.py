@@ -86,13 +86,13 @@ class RejectLog:
         """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.partial")
-        with partial.open("w", newline="", encoding="utf-8") as handle:
+        from .staging import atomic_path  # staging imports this module
+
+        with atomic_path(path) as partial, partial.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(REJECT_COLUMNS)
             for row, reason, detail, raw in self.entries:
                 writer.writerow((self.source, row, f"{reason}: {detail}" if detail else reason, raw))
-        os.replace(partial, path)
         return path
 
 

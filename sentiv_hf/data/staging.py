@@ -20,6 +20,8 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
@@ -78,6 +80,50 @@ def check_output_dir(out_dir: str | os.PathLike) -> Path:
             "or choose another --output_dir."
         )
     return out_dir
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path next to ``path`` to write to; it replaces ``path`` when the block ends without error.
+
+    `os.replace` is atomic, so a reader sees the old file or the new one, never half of one; on an error the
+    temporary file is removed and ``path`` is left as it was. Every single-file write in the package goes through
+    it (results manifests, submissions, reject reports, ``train_ids.json``, feature-cache files).
+
+    Example:
+        >>> with atomic_path("out/train_ids.json") as tmp:  # doctest: +SKIP
+        ...     tmp.write_text("{}", encoding="utf-8")
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` through `atomic_path`; returns ``path``."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
+
+
+@contextmanager
+def replaced_folder(folder: str | os.PathLike) -> Iterator[Path]:
+    """Yield an empty staging folder that replaces ``folder`` when the block ends without error.
+
+    An exception leaves ``folder`` as it was; the swap is `FolderStage.commit`'s (the old folder is renamed aside
+    and put back if the new one cannot be renamed in). Used for checkpoints and evaluation reports.
+
+    Example:
+        >>> with replaced_folder("out/models/text--tiny--b1--s0") as tmp:  # doctest: +SKIP
+        ...     model.save_pretrained(tmp)
+    """
+    folder = Path(folder)
+    with FolderStage(folder.parent) as stage:
+        yield stage.config_dir(folder.name)
 
 
 def failed_build_report_path(out_dir: str | os.PathLike, config: str) -> Path:

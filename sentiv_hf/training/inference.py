@@ -185,25 +185,28 @@ def write_training_record(
     budget: float,
     seed: int,
     ids: list[str],
+    final_folder: str | Path | None = None,
 ) -> Path:
     """Write ``FOLDER/train_ids.json``: the dataset, config and revision a checkpoint was trained on, and its ids.
 
     ``sentiv train`` and the benchmark's ``--save-models`` both write it, and `recorded_training_dataset` reads it
     back for ``sentiv evaluate`` without ``--dataset``. A local dataset folder is stored relative to the checkpoint
     folder (it still resolves when both move together, and no absolute local path is written); the bundled demo
-    corpus is stored as ``"demo"``, a Hub id as it is. The file is written atomically.
+    corpus is stored as ``"demo"``, a Hub id as it is. ``final_folder`` is where ``folder`` will live when it is a
+    staging folder (the relative path is taken from there). The file is written atomically.
 
     Example:
         >>> write_training_record("out/text", dataset=None, config="text", revision=None, budget=0.1, seed=0,
         ...                       ids=["text-000001"])  # doctest: +SKIP
     """
     from sentiv_hf.data import demo_path
+    from sentiv_hf.data.staging import write_text_atomic
 
     folder = Path(folder)
     if dataset is None or (Path(dataset).is_dir() and Path(dataset).resolve() == demo_path().resolve()):
         stored = DEMO_DATASET
     elif Path(dataset).is_dir():
-        stored = os.path.relpath(Path(dataset).resolve(), folder.resolve())
+        stored = os.path.relpath(Path(dataset).resolve(), Path(final_folder or folder).resolve())
     else:
         stored = dataset
     record = {
@@ -215,11 +218,7 @@ def write_training_record(
         "num_examples": len(ids),
         "ids": list(ids),
     }
-    path = folder / TRAIN_RECORD
-    tmp = path.with_name(f".{TRAIN_RECORD}.tmp{os.getpid()}")
-    tmp.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text_atomic(folder / TRAIN_RECORD, json.dumps(record, ensure_ascii=False, indent=1))
 
 
 def recorded_training_dataset(checkpoint: str) -> TrainingDataset | None:

@@ -30,6 +30,7 @@ from transformers import TrainerCallback
 
 from sentiv_hf.data.hub import DEFAULT_CITATION
 from sentiv_hf.labels import SPEECH_LABELS, TEXT_LABELS
+from sentiv_hf.naming import public_name
 
 logger = logging.getLogger(__name__)
 
@@ -113,17 +114,9 @@ def _looks_like_hub_id(value: str | None) -> bool:
     return len(parts) <= 2 and all(parts) and not value.startswith((".", "~"))
 
 
-def _display_name(value: str) -> str:
-    """How the card body names a model or dataset: a Hub id or ``tiny`` as given, a local folder by its name only
-    (an absolute path would expose the training machine's layout and mean nothing to a reader)."""
-    if value == "tiny" or _looks_like_hub_id(value):
-        return value
-    return Path(value.rstrip("/\\")).name or value
-
-
 def _source(value: str) -> dict[str, Any]:
     """A base model or dataset for the template: its display name and whether it links to the Hub."""
-    return {"name": _display_name(value), "on_hub": _looks_like_hub_id(value), "local": value != "tiny"}
+    return {"name": public_name(value), "on_hub": _looks_like_hub_id(value), "local": value != "tiny"}
 
 
 def split_metrics(metrics: dict[str, Any]) -> tuple[str, dict[str, float]]:
@@ -358,7 +351,7 @@ class SentiVModelCardData:
             "base_model": " + ".join(base["name"] for base in bases) or None,
             "base_model_on_hub": bool(bases) and all(base["on_hub"] for base in bases),
             "dataset": _source(self.dataset_id) if self.dataset_id else None,
-            "dataset_id": _display_name(self.dataset_id) if self.dataset_id else None,
+            "dataset_id": public_name(self.dataset_id) if self.dataset_id else None,
             "dataset_on_hub": _looks_like_hub_id(self.dataset_id),
             "dataset_config": self.dataset_config,
             "gated": self.gated,

@@ -152,7 +152,7 @@ def test_dataset_flag_without_output_dir_gets_its_own_folder(corpus):
     readme = load_config(parse(["--tasks", "text", "--models", "baseline:tfidf-logreg", "--dataset", "sentiv-data"]))
     assert readme.output_dir == "sentiv-benchmark-sentiv-data"
     assert load_config(parse(["--dataset", str(corpus)])).output_dir == f"sentiv-benchmark-{corpus.name}"
-    assert load_config(parse(["--dataset", "org/SentiV"])).output_dir == "sentiv-benchmark-org-SentiV"
+    assert load_config(parse(["--dataset", "org/SentiV"])).output_dir == "sentiv-benchmark-org_SentiV"
     assert load_config(parse(["--dataset", "sentiv-data", "--output_dir", "mine"])).output_dir == "mine"
     assert load_config(parse([])).output_dir == "sentiv-demo-output"  # the demo keeps its folder
 

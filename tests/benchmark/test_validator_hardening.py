@@ -13,7 +13,6 @@ import pytest
 
 from sentiv_hf.benchmark import build_submission, push_submission, validate_submission, write_submissions
 from sentiv_hf.benchmark import submission as submission_module
-from sentiv_hf.benchmark.submission import public_name
 from sentiv_hf.benchmark.tasks import headline_metric, ids_hash
 from sentiv_hf.commands.submit import main as submit_main
 from sentiv_hf.data.budgets import budget_indices
@@ -363,20 +362,6 @@ def test_written_submissions_hold_no_absolute_paths_and_all_are_returned(finishe
     assert sub["model"]["id"] == "ckpt" and sub["model"]["components"]["text_model"] == "ckpt"
     assert {e["name"] for e in sub["entries"]} >= {"ckpt", "ckpt (average)"}
     assert "/home/me" not in json.dumps(sub)
-
-
-@pytest.mark.parametrize(
-    ("name", "public"),
-    [
-        ("/home/me/runs/phobert+/data/hubert (average)", "phobert+hubert (average)"),
-        ("vinai/phobert-base", "vinai/phobert-base"),
-        ("~/ckpt/", "ckpt"),
-        ("baseline:tfidf+mfcc", "baseline:tfidf+mfcc"),
-    ],
-)
-def test_public_name(name, public):
-    """Issue 9: absolute local paths are cut to their last component; Hub ids and names are kept."""
-    assert public_name(name) == public
 
 
 def test_failed_write_leaves_previous_submissions_intact(finished, tmp_path):

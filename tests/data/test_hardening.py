@@ -594,3 +594,33 @@ def test_card_cites_sentiv_and_names_no_local_path(tmp_path):
     assert str(tmp_path) not in readme and "/tmp" not in readme
     demo = (demo_path() / "README.md").read_text(encoding="utf-8")
     assert "@article{sentiv2026," in demo and "@misc{sentiv," not in demo
+
+
+def test_atomic_path_keeps_the_old_file_when_the_write_fails(tmp_path):
+    """Every single-file write goes through staging.atomic_path: a failure leaves the previous file and no temp."""
+    from sentiv_hf.data.staging import atomic_path, write_text_atomic
+
+    target = write_text_atomic(tmp_path / "record.json", "old")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half of the new", encoding="utf-8")
+        raise RuntimeError("killed mid-write")
+    assert target.read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["record.json"]
+    write_text_atomic(target, "new")
+    assert target.read_text(encoding="utf-8") == "new"
+
+
+def test_replaced_folder_swaps_a_whole_folder_or_nothing(tmp_path):
+    from sentiv_hf.data.staging import replaced_folder
+
+    folder = tmp_path / "models" / "run"
+    with replaced_folder(folder) as staged:
+        (staged / "a.txt").write_text("first")
+    with pytest.raises(RuntimeError), replaced_folder(folder) as staged:
+        (staged / "b.txt").write_text("second")
+        raise RuntimeError("failed before the swap")
+    assert sorted(p.name for p in folder.iterdir()) == ["a.txt"]
+    with replaced_folder(folder) as staged:
+        (staged / "b.txt").write_text("second")
+    assert sorted(p.name for p in folder.iterdir()) == ["b.txt"]
+    assert sorted(p.name for p in folder.parent.iterdir()) == ["run"]  # no staging or backup folder left

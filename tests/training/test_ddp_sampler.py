@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import socket
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
+
+from ..utils import launch_two_cpu_processes
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("ddp_sampler_script.py")
@@ -33,29 +31,10 @@ def _load_script():
     return module
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def ddp_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("ddp")
-    accelerate = Path(sys.executable).with_name("accelerate")
-    # accelerate only spawns CPU workers through torchrun when told to use the CPU (see cpu_ddp.yaml).
-    env = dict(os.environ, ACCELERATE_USE_CPU="1", OMP_NUM_THREADS="1", HF_HUB_OFFLINE="1")
-    cmd = [
-        str(accelerate),
-        "launch",
-        "--config_file",
-        str(CONFIG),
-        "--main_process_port",
-        str(_free_port()),
-        str(SCRIPT),
-        str(out),
-    ]
-    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    proc = launch_two_cpu_processes([SCRIPT, out])
     assert proc.returncode == 0, f"accelerate launch failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}"
     records = [json.loads((out / f"rank{rank}.json").read_text()) for rank in range(WORLD_SIZE)]
     return _load_script(), records

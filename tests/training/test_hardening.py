@@ -10,7 +10,6 @@ import datetime
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +25,8 @@ from sentiv_hf.commands import train as train_cmd
 from sentiv_hf.data import demo_path
 from sentiv_hf.training.model_card import SentiVModelCardData
 from sentiv_hf.training.training_args import SentiVTrainingArguments
+
+from ..utils import launch_two_cpu_processes
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "hf_SentivHardeningToken0123456789"
@@ -284,26 +285,11 @@ def test_push_while_offline_is_one_line(tmp_path, capsys):
 def test_two_processes_that_do_not_join_one_run_are_refused(tmp_path):
     """Issue 9.17: 2 CPU processes launched without ACCELERATE_USE_CPU=1 / --use_cpu would each train alone into
     one folder; every process refuses at once."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     out = tmp_path / "ddp"
     run_flags = small_run(out, max_steps=1)
     run_flags = run_flags[: run_flags.index("--use_cpu")]  # the user forgot --use_cpu ...
-    env = {k: v for k, v in os.environ.items() if k != "ACCELERATE_USE_CPU"}  # ... and ACCELERATE_USE_CPU=1
-    env.update(CUDA_VISIBLE_DEVICES="", OMP_NUM_THREADS="1")
-    command = [
-        sys.executable,
-        "-m",
-        "accelerate.commands.launch",
-        *flags(config_file=REPO / "accelerate_configs" / "cpu_ddp.yaml", main_process_port=port),
-        "-m",
-        "sentiv_hf.cli",
-        "train",
-        "text",
-        *run_flags,
-    ]
-    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    # ... and ACCELERATE_USE_CPU=1
+    result = launch_two_cpu_processes(["-m", "sentiv_hf.cli", "train", "text", *run_flags], use_cpu=False)
     assert result.returncode != 0
     expected = (
         "sentiv train: 2 processes were launched (WORLD_SIZE=2) but they did not join one distributed run: each "
