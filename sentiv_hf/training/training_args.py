@@ -52,6 +52,21 @@ class SamplerType(str, Enum):
     OVERSAMPLE = "oversample"
 
 
+def _launched_processes() -> int:
+    """How many processes the launcher started (``WORLD_SIZE``, set by torchrun and accelerate); 1 otherwise."""
+    try:
+        return int(os.environ.get("WORLD_SIZE", "1"))
+    except ValueError:
+        return 1
+
+
+def _has_accelerator() -> bool:
+    """Whether torch sees a GPU-like device (CUDA, or Apple MPS)."""
+    import torch
+
+    return torch.cuda.is_available() or (hasattr(torch.backends, "mps") and torch.backends.mps.is_available())
+
+
 def _to_enum(enum_cls: type[Enum], value: object, name: str) -> Enum:
     if isinstance(value, enum_cls):
         return value
@@ -125,6 +140,15 @@ class SentiVTrainingArguments(TrainingArguments):
             self.metric_for_best_model = "macro_f1"
             if self.greater_is_better is None:
                 self.greater_is_better = True
+        if not _has_accelerator():
+            # Pinned memory only helps host-to-GPU copies; without a GPU the DataLoader warns at every epoch.
+            self.dataloader_pin_memory = False
+            if _launched_processes() > 1 and not self.use_cpu:
+                # `accelerate launch` with a CPU config (or torchrun) starts the workers without passing `use_cpu`
+                # on, so each would set up a run of its own. Several processes on a machine without a GPU can only
+                # mean CPU DDP (gloo): join it.
+                logger.warning("%d processes launched without a GPU: training with CPU DDP.", _launched_processes())
+                self.use_cpu = True
         super().__post_init__()
 
     def __getstate__(self) -> dict:
@@ -144,9 +168,9 @@ class SentiVTrainingArguments(TrainingArguments):
     def check_distributed_launch(self) -> None:
         """Refuse a launch of several processes that did not join one distributed run.
 
-        ``torchrun``/``accelerate launch`` set ``WORLD_SIZE`` for every process. On a machine without a GPU, unless
-        the CPU is asked for (``ACCELERATE_USE_CPU=1`` or ``--use_cpu true``), each process sets up a single-process
-        run: every one would train the whole model on its own and write into the same ``output_dir``.
+        ``torchrun``/``accelerate launch`` set ``WORLD_SIZE`` for every process. Without a GPU, `__post_init__` asks
+        for CPU DDP itself; this catches any other way the processes end up apart (e.g. a broken process group),
+        where every one would train the whole model on its own and write into the same ``output_dir``.
 
         Raises:
             UserError: ``WORLD_SIZE`` says several processes were launched but this run has one.
@@ -154,16 +178,12 @@ class SentiVTrainingArguments(TrainingArguments):
         Example:
             >>> SentiVTrainingArguments(output_dir="out", report_to="none").check_distributed_launch()
         """
-        try:
-            launched = int(os.environ.get("WORLD_SIZE", "1"))
-        except ValueError:
-            return
+        launched = _launched_processes()
         if launched > 1 and self.world_size == 1:
             raise UserError(
                 f"{launched} processes were launched (WORLD_SIZE={launched}) but they did not join one distributed "
-                f"run: each would train alone on {self.device} "
-                "into the same output_dir. Without a GPU, set ACCELERATE_USE_CPU=1 (or pass --use_cpu true) for "
-                "CPU DDP, as in accelerate launch --config_file accelerate_configs/cpu_ddp.yaml."
+                "run: each would train alone into the same output_dir. Launch them with "
+                "accelerate launch --config_file accelerate_configs/cpu_ddp.yaml (CPU) or a multi-GPU config."
             )
 
     @property

@@ -23,6 +23,7 @@ from transformers import TrainerCallback
 
 from sentiv_hf.commands import train as train_cmd
 from sentiv_hf.data import demo_path
+from sentiv_hf.errors import UserError
 from sentiv_hf.training.model_card import SentiVModelCardData
 from sentiv_hf.training.training_args import SentiVTrainingArguments
 
@@ -282,24 +283,28 @@ def test_push_while_offline_is_one_line(tmp_path, capsys):
 
 
 # ---------------------------------------------------------------------------------------------------- 9.17 DDP
-def test_two_processes_that_do_not_join_one_run_are_refused(tmp_path):
-    """Issue 9.17: 2 CPU processes launched without ACCELERATE_USE_CPU=1 / --use_cpu would each train alone into
-    one folder; every process refuses at once."""
+def test_two_cpu_processes_without_use_cpu_join_one_ddp_run(tmp_path):
+    """Issue 9.17: 2 CPU processes launched without ACCELERATE_USE_CPU=1 / --use_cpu used to train alone, each
+    into the same folder, with exit 0. Without a GPU they can only mean CPU DDP, so they now join one gloo run."""
     out = tmp_path / "ddp"
-    run_flags = small_run(out, max_steps=1)
+    run_flags = small_run(out, max_steps=2)
     run_flags = run_flags[: run_flags.index("--use_cpu")]  # the user forgot --use_cpu ...
     # ... and ACCELERATE_USE_CPU=1
     result = launch_two_cpu_processes(["-m", "sentiv_hf.cli", "train", "text", *run_flags], use_cpu=False)
-    assert result.returncode != 0
-    expected = (
-        "sentiv train: 2 processes were launched (WORLD_SIZE=2) but they did not join one distributed run: each "
-        "would train alone on cpu into the same output_dir. Without a GPU, set ACCELERATE_USE_CPU=1 (or pass "
-        "--use_cpu true) for CPU DDP, as in accelerate launch --config_file accelerate_configs/cpu_ddp.yaml."
-    )
-    # Both processes refuse; the launcher may stop the second before it prints, so one line is the least seen.
-    assert expected in result.stderr, result.stderr[-4000:]
-    assert "Running training" not in result.stdout + result.stderr
-    assert not out.exists() or not any(out.iterdir())  # nothing was trained or written
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "2 processes launched without a GPU: training with CPU DDP." in result.stdout + result.stderr
+    card = ModelCard.load(out / "README.md")
+    assert "| world_size | 2 |" in card.text
+    assert json.loads((out / "trainer_state.json").read_text())["global_step"] == 2
+
+
+def test_processes_that_still_do_not_join_are_refused(monkeypatch):
+    """Issue 9.17: whatever else keeps launched processes apart, each refuses rather than train alone."""
+    args = SentiVTrainingArguments(output_dir="out", report_to="none")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setattr(type(args), "world_size", property(lambda self: 1))
+    with pytest.raises(UserError, match=r"^2 processes were launched \(WORLD_SIZE=2\) but they did not join one"):
+        args.check_distributed_launch()
 
 
 # ---------------------------------------------------------------------------------------------------- 9.18 logs
