@@ -26,7 +26,7 @@ from typing import Any
 
 import torch
 from torch.utils.data import DataLoader
-from transformers import AutoModel, AutoModelForAudioClassification, Pipeline
+from transformers import AutoModel, AutoModelForAudioClassification, AutoModelForSequenceClassification, Pipeline
 from transformers.pipelines import PIPELINE_REGISTRY
 from transformers.pipelines.pt_utils import PipelineDataset, PipelineIterator
 
@@ -312,12 +312,11 @@ def register_pipelines() -> None:
     """Register ``sentiv-emotion`` with transformers (idempotent). `sentiv_hf.registration` calls it once
     ``transformers.pipelines`` is imported, and so does importing this module."""
     if TASK_NAME not in PIPELINE_REGISTRY.get_supported_tasks():
-        # AutoModel loads the fusion model. AutoModelForAudioClassification is only a fallback for speech
-        # checkpoints, which AutoModel cannot load: without it, pipeline() fails with transformers' list of every
-        # known config; with it, SentiVEmotionPipeline.__init__ says what to use instead.
-        PIPELINE_REGISTRY.register_pipeline(
-            TASK_NAME, pipeline_class=SentiVEmotionPipeline, pt_model=(AutoModel, AutoModelForAudioClassification)
-        )
+        # AutoModel loads the fusion model. The other two are fallbacks for text and speech checkpoints, tried in
+        # order, so that each loads whole (no report of unused head weights) and SentiVEmotionPipeline.__init__ can
+        # say which pipeline to use instead; without them, pipeline() fails with transformers' list of every config.
+        models = (AutoModelForSequenceClassification, AutoModel, AutoModelForAudioClassification)
+        PIPELINE_REGISTRY.register_pipeline(TASK_NAME, pipeline_class=SentiVEmotionPipeline, pt_model=models)
 
 
 register_pipelines()
