@@ -40,8 +40,11 @@ demo-corpus: $(STAMP)
 	@command -v espeak-ng >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq espeak-ng; }
 	$(OFFLINE) $(PY) dataset_scripts/make_demo_corpus.py --output_dir sentiv_hf/data/demo
 
+# Every speed bench, then one summary table; faults.py is a fault suite, not a bench. `make bench BENCH_ARGS=--quick`
+# smoke-tests the scripts at tiny sizes.
+BENCH_SCRIPTS = $(filter-out bench/faults.py bench/summary.py bench/_common.py,$(wildcard bench/*.py))
 bench: $(STAMP) system-deps
-	for script in bench/*.py; do $(OFFLINE) $(PY) $$script || exit 1; done
+	$(OFFLINE) $(PY) bench/summary.py --run $(BENCH_ARGS) $(BENCH_SCRIPTS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info

@@ -1,39 +1,47 @@
 """Time ``sentiv --help``: the start-up cost every ``sentiv`` command pays before it does any work.
 
-Runs the console script (``python -m sentiv_hf.cli`` when it is not installed) and, interleaved with it so that both
-see the same machine load, a bare ``python -c pass``. After a warm-up run of each (page cache), prints the median and
-minimum wall time of each, their ratio, the number of modules ``sentiv --help`` imports and whether torch or
-transformers are among them (they must not be).
+Measured leg: ``--calls`` runs of the console script (``python -m sentiv_hf.cli`` when it is not installed), one
+process after the other. Reference leg, interleaved with it: as many runs of a bare ``python -c pass``, so the
+ratio is the start-up cost in units of the interpreter's own start-up. One process start lasts 0.05-0.5 s, too short
+to time alone on a shared machine, so each leg is ``--calls`` starts (default 60: a few seconds per leg).
+
+A second figure counts the modules ``sentiv --help`` imports that belong to torch or transformers: the target is 0
+(the CLI must stay light to start).
 
 Usage:
-    python bench/cli_start.py [--runs 10]
+    python bench/cli_start.py [--calls 60] [--reps 5] [--quick]
 """
 
 from __future__ import annotations
 
-import argparse
-import os
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+from _common import Figure, Target, bench_parser, checked_reps, interleaved, offline_env, print_figures
+
+SCRIPT = "cli_start"
 HEAVY = ("torch", "transformers")
 
 
 def sentiv_command() -> list[str]:
+    """The installed console script, else the module."""
     script = Path(sys.executable).with_name("sentiv")
     return [str(script)] if script.exists() else [sys.executable, "-m", "sentiv_hf.cli"]
 
 
-def wall_time(argv: list[str], env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - started
+def start_many(argv: list[str], calls: int, env: dict[str, str]):
+    """A leg: start ``argv`` ``calls`` times in a row (each must succeed)."""
+
+    def leg() -> None:
+        for _ in range(calls):
+            subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+
+    return leg
 
 
-def imported_modules(env: dict[str, str]) -> list[str]:
+def heavy_modules(env: dict[str, str]) -> list[str]:
+    """torch/transformers modules that ``sentiv --help`` imports (from ``python -X importtime``)."""
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "sentiv_hf.cli", "--help"],
         env=env,
@@ -41,34 +49,54 @@ def imported_modules(env: dict[str, str]) -> list[str]:
         text=True,
         check=True,
     )
-    return [
+    modules = [
         line.rsplit("|", 1)[1].strip()
         for line in done.stderr.splitlines()
         if line.startswith("import time:") and "|" in line and "imported package" not in line
     ]
+    return sorted({m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY)})
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=10, help="timed runs of each command (at least 5)")
+    parser = bench_parser(__doc__)
+    parser.add_argument("--calls", type=int, default=60, help="process starts per leg")
     args = parser.parse_args(argv)
-    runs = max(5, args.runs)
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
-    commands = {"sentiv --help": [*sentiv_command(), "--help"], "python -c pass": [sys.executable, "-c", "pass"]}
-    for command in commands.values():  # warm-up: page cache, .pyc files
-        wall_time(command, env)
-    times: dict[str, list[float]] = {name: [] for name in commands}
-    for _ in range(runs):
-        for name, command in commands.items():
-            times[name].append(wall_time(command, env))
-    for name, values in times.items():
-        print(f"{name:<15} median {statistics.median(values):.3f} s, min {min(values):.3f} s ({runs} runs)")
-    ratio = statistics.median(times["sentiv --help"]) / statistics.median(times["python -c pass"])
-    print(f"sentiv --help / python -c pass: {ratio:.1f}x (medians); load average {os.getloadavg()[0]:.1f}")
-    modules = imported_modules(env)
-    heavy = sorted({m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY)})
-    print(f"sentiv --help imports {len(modules)} modules; torch/transformers among them: {heavy or 'none'}")
-    return 1 if heavy else 0
+    reps = checked_reps(args.reps)
+    calls = 3 if args.quick else args.calls
+    env = offline_env()
+    print(f"{calls} process starts per leg, {reps} reps")
+    times = interleaved(
+        {
+            "sentiv --help": start_many([*sentiv_command(), "--help"], calls, env),
+            "python -c pass": start_many([sys.executable, "-c", "pass"], calls, env),
+        },
+        reps,
+    )
+    per_call = {name: [t / calls for t in values] for name, values in times.items()}
+    heavy = heavy_modules(env)
+    figures = [
+        Figure.from_samples(
+            SCRIPT,
+            "sentiv --help start-up time per call",
+            per_call["sentiv --help"],
+            "s",
+            reference=per_call["python -c pass"],
+            reference_name="python -c pass",
+            calls_per_leg=calls,
+        ),
+        Figure(
+            script=SCRIPT,
+            figure="torch/transformers modules imported by sentiv --help",
+            value=len(heavy),
+            unit="modules",
+            target=str(Target("value", "==", 0)),
+            passed=not heavy,
+            reps=1,
+            notes={"modules": heavy[:20]},
+        ),
+    ]
+    print_figures(figures, "sentiv start-up")
+    return 0
 
 
 if __name__ == "__main__":

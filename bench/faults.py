@@ -50,7 +50,7 @@ OFFLINE = {
     "TOKENIZERS_PARALLELISM": "false",
 }
 FAKE_TOKEN = "hf_FaultSuiteToken0123456789abcdef"
-_PROGRESS = re.compile(r"\d+%\|")
+_PROGRESS = re.compile(r"^.*?\d+%\|[^|]*\|[^\]]*\]")
 COLUMNS = ("clear error", "handled", "unclear error", "traceback", "silent wrong", "rows lost")
 
 
@@ -66,9 +66,9 @@ class Result:
         """stderr lines that are not log records (warnings and info lines start with a level or a timestamp)."""
         # Log records, Python warnings (a "/path: UserWarning" line and its indented source line), progress bars.
         noise = ("WARNING", "INFO", "DEBUG", "[", "20", "  ", "/")
-        lines = self.stderr.replace("\r", "\n").splitlines()
-        # Progress bars (transformers' "Loading weights: 40%|####| 20/51") are not error lines.
-        return [line for line in lines if line.strip() and not line.startswith(noise) and not _PROGRESS.search(line)]
+        # Progress bars (transformers' "Loading weights: 40%|####| 20/51 [00:01<00:02, 9.1it/s]") are not error lines.
+        lines = [_PROGRESS.sub("", line) for line in self.stderr.replace("\r", "\n").splitlines()]
+        return [line for line in lines if line.strip() and not line.startswith(noise)]
 
 
 @dataclass

@@ -1,144 +1,162 @@
-"""Training throughput of the tiny speech model on CPU, with and without length-grouped batching.
+"""Training overhead of `SentiVTrainer` (focal loss, class-weighted sampler) against plain `transformers.Trainer`
+(the model's own cross-entropy, random sampler), at PhoBERT-base size on CPU.
 
-In transformers 5 length grouping is ``TrainingArguments(train_sampling_strategy="group_by_length")`` (the v4
-``group_by_length=True`` flag is gone); ``length_column_name`` names the column with the lengths, here the corpus'
-``duration`` column. Batches of similar durations need less padding, so each step processes fewer samples of
-silence. This script trains `SentiVTrainer` for a fixed number of steps on synthetic clips whose durations spread
-over 0.5-``--max_seconds`` s and prints training samples/s for both strategies.
+The model is `RobertaForSequenceClassification` in PhoBERT-base's shape, built in code with random weights (no Hub):
+`RobertaConfig` defaults (hidden 768, 12 layers, 12 heads) with ``vocab_size=64001`` and
+``max_position_embeddings=258``, 7 labels. The data are synthetic token ids with an imbalanced label distribution
+(as in the SentiV text release), so the weighted sampler and the focal loss have work to do.
 
-    python bench/train_speed.py --num_examples 96 --max_steps 12 --batch_size 8
+Each leg builds its trainer and trains ``--steps`` optimizer steps on batches of ``--batch-size`` x ``--seq-len``
+tokens (default 3 steps of 4 x 32 tokens: several seconds per leg on 2 CPU cores). The timed part is what a user
+waits for, trainer construction (SentiV counts the labels and builds its loss there) plus ``train()``; resetting the
+weights to the same random start before each leg is not timed. The two trainers alternate leg by leg after an
+untimed warm-up leg of each. The ratio SentiV / Trainer of the time per leg is the overhead (target <= 1.05).
+``--quick`` uses a 2-layer, 32-wide model (a smoke test: no target).
+
+Usage:
+    python bench/train_speed.py [--steps 3] [--batch-size 4] [--seq-len 32] [--threads 2] [--reps 5] [--quick]
 """
 
 from __future__ import annotations
 
-import argparse
-import os
+import logging
+import sys
 import tempfile
 import time
 
 import numpy as np
+import torch
+from _common import Figure, Target, bench_parser, checked_reps, interleaved, print_figures
+from datasets import Dataset
+from transformers import (
+    PrinterCallback,
+    RobertaConfig,
+    RobertaForSequenceClassification,
+    Trainer,
+    TrainingArguments,
+)
+from transformers import logging as hf_logging
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+from sentiv_hf.labels import TEXT_LABELS
+from sentiv_hf.training import SentiVTrainer, SentiVTrainingArguments
+
+SCRIPT = "train_speed"
+PHOBERT_BASE = {"vocab_size": 64001, "max_position_embeddings": 258}  # on top of RobertaConfig's defaults
+TINY = {
+    "vocab_size": 1000,
+    "max_position_embeddings": 258,
+    "hidden_size": 32,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 2,
+    "intermediate_size": 64,
+}
+#: Imbalanced like the text release (most Enjoyment, least Surprise), in `TEXT_LABELS` order.
+LABEL_SHARES = {"Enjoyment": 0.30, "Sadness": 0.18, "Anger": 0.12, "Disgust": 0.10, "Fear": 0.08, "Surprise": 0.07}
 
 
-def synthetic_split(num_examples: int, max_seconds: float, seed: int = 0):
-    """Random-length noisy tones with a ``duration`` column (seconds) and 6 balanced labels."""
-    from datasets import ClassLabel, Dataset, Features, Sequence, Value
-
-    from sentiv_hf.labels import SPEECH_LABELS
-
+def synthetic_tokens(rows: int, seq_len: int, vocab_size: int, seed: int = 0) -> Dataset:
+    """``rows`` sequences of random token ids (ids 5.. skip the special tokens) with imbalanced labels."""
     rng = np.random.default_rng(seed)
-    durations = rng.uniform(0.5, max_seconds, size=num_examples).astype(np.float32)
-    audio, labels = [], []
-    for i, duration in enumerate(durations):
-        t = np.arange(int(16000 * duration)) / 16000
-        label = i % len(SPEECH_LABELS)
-        wave = 0.3 * np.sin(2 * np.pi * (200 + 60 * label) * t) + 0.01 * rng.standard_normal(t.size)
-        audio.append({"array": wave.astype(np.float32), "sampling_rate": 16000})
-        labels.append(label)
-    features = Features(
+    shares = np.array([LABEL_SHARES.get(label, 0.0) for label in TEXT_LABELS])
+    shares[shares == 0] = 1.0 - shares.sum()  # Neutral (or whichever label is not listed) takes the rest
+    return Dataset.from_dict(
         {
-            "audio": {"array": Sequence(Value("float32")), "sampling_rate": Value("int32")},
-            "label": ClassLabel(names=list(SPEECH_LABELS)),
-            "duration": Value("float32"),
+            "input_ids": rng.integers(5, vocab_size, size=(rows, seq_len)).tolist(),
+            "attention_mask": np.ones((rows, seq_len), dtype=np.int64).tolist(),
+            "label": rng.choice(len(TEXT_LABELS), size=rows, p=shares / shares.sum()).tolist(),
         }
     )
-    return Dataset.from_dict({"audio": audio, "label": labels, "duration": durations.tolist()}, features=features)
 
 
-def run(strategy: str, train, args) -> dict[str, float]:
-    import torch
-    from transformers import DataCollatorWithPadding
-
-    from sentiv_hf.data.audio import AudioPreprocessor
-    from sentiv_hf.models.tiny import tiny_speech_feature_extractor, tiny_speech_model
-    from sentiv_hf.training.trainer import SentiVTrainer
-    from sentiv_hf.training.training_args import SentiVTrainingArguments
-
-    torch.manual_seed(0)
-    model = tiny_speech_model(6, encoder=args.encoder)
-    feature_extractor = tiny_speech_feature_extractor(args.encoder)
-    train = train.with_transform(AudioPreprocessor(feature_extractor, max_seconds=args.max_seconds, train=True))
-    with tempfile.TemporaryDirectory() as tmp:
-        training_args = SentiVTrainingArguments(
-            output_dir=tmp,
-            per_device_train_batch_size=args.batch_size,
-            max_steps=args.max_steps,
-            train_sampling_strategy=strategy,
-            length_column_name="duration",
-            remove_unused_columns=False,
-            save_strategy="no",
-            report_to=[],
-            logging_strategy="no",
-            disable_tqdm=True,
-            use_cpu=True,
-            dataloader_pin_memory=False,
-        )
-        trainer = SentiVTrainer(
-            model=model,
-            args=training_args,
-            train_dataset=train,
-            data_collator=DataCollatorWithPadding(feature_extractor),
-        )
-        padded = []
-        for batch in trainer.get_train_dataloader():
-            mask = batch["attention_mask"]
-            padded.append(1.0 - float(mask.float().mean()))
-            if len(padded) >= args.max_steps:
-                break
-        start = time.perf_counter()
-        result = trainer.train()
-        elapsed = time.perf_counter() - start
-    samples = args.max_steps * args.batch_size
+def common_args(output_dir: str, args) -> dict:
+    """The `TrainingArguments` both trainers share: no saving, logging or evaluation, CPU, same seed."""
     return {
-        "samples_per_second": samples / elapsed,
-        "trainer_samples_per_second": result.metrics["train_samples_per_second"],
-        "padding_fraction": float(np.mean(padded)),
-        "seconds": elapsed,
+        "output_dir": output_dir,
+        "per_device_train_batch_size": args.batch_size,
+        "max_steps": args.steps,
+        "learning_rate": 2e-5,
+        "save_strategy": "no",
+        "eval_strategy": "no",
+        "logging_strategy": "no",
+        "report_to": [],
+        "disable_tqdm": True,
+        "use_cpu": True,
+        "dataloader_pin_memory": False,
+        "seed": 0,
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--num_examples", type=int, default=96)
-    parser.add_argument("--max_steps", type=int, default=12)
-    parser.add_argument("--batch_size", type=int, default=8)
-    parser.add_argument("--max_seconds", type=float, default=6.0)
-    parser.add_argument("--encoder", default="hubert")
-    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
-    parser.add_argument("--repeats", type=int, default=2, help="runs per strategy (the best one is reported)")
-    args = parser.parse_args()
+def training_leg(kind: str, model, initial_state: dict, train: Dataset, output_dir: str, args):
+    """A leg: reset the weights (untimed), then build the trainer and train; returns the timed seconds."""
 
-    import torch
-
-    torch.set_num_threads(args.threads)
-    train = synthetic_split(args.num_examples, args.max_seconds)
-    print(
-        f"tiny {args.encoder} speech model, CPU ({args.threads} threads), {args.num_examples} clips of "
-        f"0.5-{args.max_seconds:g} s, batch {args.batch_size}, {args.max_steps} steps"
-    )
-    results: dict[str, dict[str, float]] = {}
-    # Interleave the strategies and keep each one's best run: the CPU is shared, so single runs are noisy.
-    for repeat in range(args.repeats):
-        for strategy in ("random", "group_by_length"):
-            r = run(strategy, train, args)
-            print(
-                f"  run {repeat + 1} {strategy:<16} {r['samples_per_second']:7.1f} samples/s (Trainer: "
-                f"{r['trainer_samples_per_second']:.1f})  padding {100 * r['padding_fraction']:4.1f}%  "
-                f"{r['seconds']:.2f} s"
+    def leg() -> float:
+        model.load_state_dict(initial_state)
+        started = time.perf_counter()
+        if kind == "sentiv":
+            training_args = SentiVTrainingArguments(**common_args(output_dir, args), loss="focal", sampler="weighted")
+            trainer = SentiVTrainer(model=model, args=training_args, train_dataset=train)
+        else:
+            trainer = Trainer(
+                model=model, args=TrainingArguments(**common_args(output_dir, args)), train_dataset=train
             )
-            best = results.get(strategy)
-            if best is None or r["samples_per_second"] > best["samples_per_second"]:
-                results[strategy] = r
-    for strategy, r in results.items():
-        print(
-            f"best {strategy:<16} {r['samples_per_second']:7.1f} samples/s  "
-            f"padding {100 * r['padding_fraction']:4.1f}%"
+        trainer.remove_callback(PrinterCallback)  # it prints the final metrics dict, which is not our figure
+        trainer.train()
+        return time.perf_counter() - started
+
+    return leg
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = bench_parser(__doc__)
+    parser.add_argument("--steps", type=int, default=3, help="optimizer steps per leg")
+    parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--seq-len", type=int, default=32, help="tokens per sequence")
+    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    args = parser.parse_args(argv)
+    reps = checked_reps(args.reps)
+    if args.quick:
+        args.steps = 5
+    torch.set_num_threads(args.threads)
+    hf_logging.set_verbosity_error()
+    logging.getLogger("sentiv_hf").setLevel(logging.WARNING)
+
+    shape, size = (TINY, "tiny (--quick)") if args.quick else (PHOBERT_BASE, "PhoBERT-base")
+    config = RobertaConfig(**shape, num_labels=len(TEXT_LABELS), id2label=dict(enumerate(TEXT_LABELS)))
+    torch.manual_seed(0)
+    model = RobertaForSequenceClassification(config)
+    initial_state = {k: v.clone() for k, v in model.state_dict().items()}
+    train = synthetic_tokens(max(256, args.steps * args.batch_size), args.seq_len, config.vocab_size)
+    n_params = sum(p.numel() for p in model.parameters()) / 1e6
+    print(
+        f"{size} ({n_params:.0f} M parameters, random weights), {args.threads} thread(s); each leg: trainer "
+        f"construction + {args.steps} steps of {args.batch_size} x {args.seq_len} tokens"
+    )
+    with tempfile.TemporaryDirectory(prefix="sentiv-train-bench-") as tmp:
+        times = interleaved(
+            {
+                "SentiVTrainer (focal, weighted sampler)": training_leg(
+                    "sentiv", model, initial_state, train, tmp, args
+                ),
+                "Trainer (cross-entropy)": training_leg("hf", model, initial_state, train, tmp, args),
+            },
+            reps,
         )
-    speedup = results["group_by_length"]["samples_per_second"] / results["random"]["samples_per_second"]
-    print(f"group_by_length speed-up: x{speedup:.2f}")
+    figure = Figure.from_samples(
+        SCRIPT,
+        f"{size} training leg time, SentiVTrainer vs Trainer",
+        times["SentiVTrainer (focal, weighted sampler)"],
+        "s",
+        reference=times["Trainer (cross-entropy)"],
+        reference_name="transformers.Trainer, cross-entropy",
+        target=None if args.quick else Target("ratio", "<=", 1.05),  # tiny legs are noise, not a figure
+        steps=args.steps,
+        batch_size=args.batch_size,
+        seq_len=args.seq_len,
+        threads=args.threads,
+    )
+    print_figures([figure], "SentiVTrainer overhead")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -358,7 +358,16 @@ class SentiVTrainer(Trainer):
         except pickle.UnpicklingError as error:
             if not resume_from_checkpoint:
                 raise
+            self._close_progress_bars()  # the refusal comes after the bar started: end its line first
             raise blocked_pickle_error(resume_from_checkpoint, error) from None
+
+    def _close_progress_bars(self) -> None:
+        """Close the training progress bar that `transformers.ProgressCallback` left open (it ends the line)."""
+        for callback in self.callback_handler.callbacks:
+            bar = getattr(callback, "training_bar", None)
+            if bar is not None:
+                bar.close()
+                callback.training_bar = None
 
     # ---- Hub ----
     @contextmanager
