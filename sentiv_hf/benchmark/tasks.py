@@ -178,6 +178,16 @@ def run_cross_dataset(
 # --- multimodal fusion ------------------------------------------------------------------------------------------
 
 
+def multimodal_text_exclusions(mm: dict[str, Split]) -> dict[str, list[Split]]:
+    """The ``fit_budget`` keywords that keep the multimodal task's text model off its validation and test
+    sentences: never trained on either, never selected on test (the leaderboard validator redraws with them too).
+
+    Example:
+        >>> fitter.fit_budget(model, "text", text_splits, 0.1, 0, **multimodal_text_exclusions(mm))  # doctest: +SKIP
+    """
+    return {"exclude": [mm["validation"], mm["test"]], "exclude_from_validation": [mm["test"]]}
+
+
 def align_probs(text_probs: np.ndarray, text_names: list[str], speech_names: list[str]) -> np.ndarray:
     """Map text-label probabilities onto the speech labels by name (Disgust → Anger), via the models' helper."""
     import torch
@@ -208,13 +218,7 @@ def run_multimodal(
     from .fusion import fuse_modalities, fusion_checkpoint
 
     text_fit: BudgetFit = fitter.fit_budget(
-        text_model,
-        "text",
-        text_splits,
-        spec.budget,
-        spec.seed,
-        exclude=[mm["validation"], mm["test"]],
-        exclude_from_validation=[mm["test"]],
+        text_model, "text", text_splits, spec.budget, spec.seed, **multimodal_text_exclusions(mm)
     )
     speech_fit: BudgetFit = fitter.fit_budget(speech_model, "speech", speech_splits, spec.budget, spec.seed)
     names = mm["test"].label_names

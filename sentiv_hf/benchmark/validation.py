@@ -170,15 +170,7 @@ class _Leaderboard:
             return draw(model, "text", self.splits(c["text"]), budget, seed, exclude=[test]).train_ids
         if task == "multimodal":  # tasks.run_multimodal
             mm = self.splits(c["multimodal"])
-            text = draw(
-                model,
-                "text",
-                self.splits(c["text"]),
-                budget,
-                seed,
-                exclude=[mm["validation"], mm["test"]],
-                exclude_from_validation=[mm["test"]],
-            )
+            text = draw(model, "text", self.splits(c["text"]), budget, seed, **tasks.multimodal_text_exclusions(mm))
             speech = draw(model, "speech", self.splits(c["speech"]), budget, seed)
             return sorted(set(text.train_ids) | set(speech.train_ids))
         protocol = leaderboard_protocol(task, c)
