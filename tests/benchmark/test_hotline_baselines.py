@@ -89,7 +89,8 @@ def test_tfidf_baseline_learns_the_fixture_texts(corpus):
     assert (logits.argmax(-1) == splits["test"].labels).mean() >= 0.9
     pipe = build_tfidf_logreg()
     assert [name for name, _ in pipe.named_steps["tfidf"].transformer_list] == ["word", "char"]
-    assert pipe.named_steps["logreg"].class_weight == "balanced"
+    logreg = pipe.named_steps["logreg"].estimator  # one-vs-rest liblinear: linear in the rows (issue 12)
+    assert logreg.class_weight == "balanced" and logreg.solver == "liblinear"
 
 
 def test_mfcc_statistics_and_one_class_budget():

@@ -20,7 +20,7 @@ class TfidfBaseline(ModelSpec):
         return cls(spec, frozenset({"text"})) if spec == "baseline:tfidf-logreg" else None
 
     def baseline_inputs(self, split, features):
-        return split.texts  # the vectoriser is fitted on each budget's texts: nothing is cached
+        return split.texts  # the vectoriser is fitted once per budget and seed, on its texts: nothing is cached
 
     def pipeline_builder(self):
         from ..baselines import build_tfidf_logreg
