@@ -9,10 +9,11 @@ preprocessing) fingerprint through `FeatureCache`; heads then train on it for ev
 * ``baseline:mfcc-logreg``: MFCC + delta statistics, ``(N, 120)``;
 * ``baseline:tfidf-logreg`` needs no extraction (the vectoriser is fitted on each budget's texts).
 
-Text goes through the same preprocessing as ``sentiv train`` (`sentiv_hf.training.preprocessing.text_preprocessor`:
-word segmentation, then tokenisation) and audio through `AudioPreprocessor` in evaluation mode (centre crop), so the
-features equal what the saved model computes on raw inputs. `ENCODER_CALLS` counts the examples each encoder has
-processed in this process, so tests and ``bench/`` can check that nothing is encoded twice.
+Text goes through the same preprocessing as ``sentiv train`` (word segmentation on all cores with
+`sentiv_hf.models.text.segment_dataset`, then the tokenisation of `sentiv_hf.training.preprocessing.text_preprocessor`)
+and audio through `AudioPreprocessor` in evaluation mode (centre crop), so the features equal what the saved model
+computes on raw inputs. `ENCODER_CALLS` counts the examples each encoder has processed in this process, so tests and
+``bench/`` can check that nothing is encoded twice.
 """
 
 from __future__ import annotations
@@ -169,15 +170,22 @@ class FeatureProvider:
     @torch.no_grad()
     def encode_texts(self, model: ModelSpec, base, texts: list[str]) -> np.ndarray:
         """What ``base``'s text head reads, for ``texts`` (segmented and tokenised as in training)."""
+        from datasets import Dataset
+
+        from sentiv_hf.models.text import segment_dataset
         from sentiv_hf.training.frozen import encode_text_batch
         from sentiv_hf.training.preprocessing import text_preprocessor
 
         net, tokenizer = base
         net = net.eval().to(self.device)
-        tokenize = text_preprocessor(tokenizer, self.word_segmenter, self.text_max_length, "text")
+        # All texts segmented in one pass over every core (the feature cache already keeps this to once per split).
+        segmented = list(
+            segment_dataset(Dataset.from_dict({"text": list(texts)}), "text", self.word_segmenter)["text"]
+        )
+        tokenize = text_preprocessor(tokenizer, self.word_segmenter, self.text_max_length, "text", segmented=True)
         rows = []
         for start in range(0, len(texts), TEXT_BATCH):
-            encoded = tokenize({"text": list(texts[start : start + TEXT_BATCH])})
+            encoded = tokenize({"text": segmented[start : start + TEXT_BATCH]})
             batch = tokenizer.pad(encoded, return_tensors="pt").to(self.device)
             rows.append(encode_text_batch(net, batch["input_ids"], batch["attention_mask"]).float().cpu())
             ENCODER_CALLS[f"{model.name}/text"] += len(batch["input_ids"])

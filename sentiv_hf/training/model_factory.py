@@ -48,6 +48,18 @@ def load_model_config(path: str, revision: str | None = None):
             raise UserError(f"Cannot load a model config from {path!r}: {error}") from None
 
 
+def _segmented_texts(split: Any, text_column: str, segmenter: str | None) -> list[str]:
+    """The segmented texts of a ``datasets.Dataset`` (all cores, cached: `segment_dataset`) or of a plain
+    ``{column: texts}`` mapping (segmented here)."""
+    from datasets import Dataset
+
+    from sentiv_hf.models.text import segment_dataset, segment_texts
+
+    if isinstance(split, Dataset):
+        return list(segment_dataset(split, text_column, segmenter)[text_column])
+    return segment_texts(split[text_column], segmenter)
+
+
 def build_text_model(
     model_name: str,
     label_names: list[str],
@@ -58,6 +70,7 @@ def build_text_model(
     max_length: int,
     seed: int,
     revision: str | None = None,
+    segmented: bool = False,
 ):
     """Return ``(model, tokenizer)`` for a text run; the config records the segmenter and the max length.
 
@@ -70,20 +83,22 @@ def build_text_model(
         max_length: the maximum text length in tokens, stored as ``config.text_max_length``.
         seed: the seed of the tiny model's initialisation.
         revision: the Hub revision (branch, tag or commit hash) of ``model_name``, for the weights and the tokenizer.
+        segmented: ``train_split``'s texts already went through `segment_dataset` with ``segmenter``.
 
     Example:
         >>> model, tokenizer = build_text_model(  # doctest: +SKIP
         ...     "tiny", labels, train_split=split, text_column="text", segmenter="pyvi", max_length=256, seed=0
         ... )
     """
-    from sentiv_hf.models.text import load_text_model_and_tokenizer, segment_texts
+    from sentiv_hf.models.text import load_text_model_and_tokenizer
 
     id2label = dict(enumerate(label_names))
     if model_name == "tiny":
         from sentiv_hf.models.tiny import tiny_text_model, train_tiny_tokenizer
 
         # The tiny tokenizer learns its vocabulary from the (segmented) training split only.
-        tokenizer = train_tiny_tokenizer(segment_texts(train_split[text_column], segmenter))
+        texts = list(train_split[text_column]) if segmented else _segmented_texts(train_split, text_column, segmenter)
+        tokenizer = train_tiny_tokenizer(texts)
         model = tiny_text_model(tokenizer, len(label_names), id2label, word_segmenter=segmenter, seed=seed)
     else:
         with hub_access(f"model {model_name!r}"):
@@ -172,7 +187,6 @@ def save_tiny_base_models(splits, label_names, model_args, data_args, training_a
         ... )
     """
     from sentiv_hf.labels import TEXT_LABELS
-    from sentiv_hf.models.text import segment_texts
     from sentiv_hf.models.tiny import (
         tiny_speech_feature_extractor,
         tiny_speech_model,
@@ -185,7 +199,7 @@ def save_tiny_base_models(splits, label_names, model_args, data_args, training_a
     segmenter = segmenter_or_none(model_args.word_segmenter)
     with training_args.main_process_first(desc="building the tiny base models"):
         if training_args.process_index == 0:
-            tokenizer = train_tiny_tokenizer(segment_texts(splits["train"][data_args.text_column], segmenter))
+            tokenizer = train_tiny_tokenizer(_segmented_texts(splits["train"], data_args.text_column, segmenter))
             text = tiny_text_model(tokenizer, len(TEXT_LABELS), dict(enumerate(TEXT_LABELS)), word_segmenter=segmenter)
             text.save_pretrained(text_dir)
             tokenizer.save_pretrained(text_dir)

@@ -2,6 +2,8 @@
 
 Training (`sentiv_hf.training.task_builders`) and ``sentiv evaluate`` use the same functions, so a checkpoint is
 scored with exactly the preprocessing it was trained with. Audio goes through `sentiv_hf.data.audio.AudioPreprocessor`.
+A whole split is word-segmented once, on all cores and cached (`sentiv_hf.models.text.segment_dataset`), before it is
+tokenised (`tokenize_text_split`); the per-batch functions take ``segmented=True`` for such a split.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sentiv_hf.models.text import segment_texts
+from sentiv_hf.models.text import segment_dataset, segment_texts
 
 
 def segmenter_or_none(name: str | None) -> str | None:
@@ -43,7 +45,7 @@ def describe_audio_preprocessing(sampling_rate: int, max_seconds: float) -> str:
 
 
 def text_preprocessor(
-    tokenizer, segmenter: str | None, max_length: int, text_column: str
+    tokenizer, segmenter: str | None, max_length: int, text_column: str, *, segmented: bool = False
 ) -> Callable[[dict[str, list]], dict[str, Any]]:
     """A batched ``Dataset.map`` function: word-segment ``text_column`` and tokenise it (truncated, unpadded).
 
@@ -52,6 +54,7 @@ def text_preprocessor(
         segmenter: ``"pyvi"`` or None (no segmentation).
         max_length: the maximum length in tokens.
         text_column: the column holding the texts.
+        segmented: the column already went through `segment_dataset` with ``segmenter``: tokenise it as it is.
 
     Example:
         >>> tokenize = text_preprocessor(tokenizer, "pyvi", 256, "text")  # doctest: +SKIP
@@ -59,9 +62,44 @@ def text_preprocessor(
     """
 
     def tokenize(batch: dict[str, list]) -> dict[str, Any]:
-        return tokenizer(segment_texts(batch[text_column], segmenter), truncation=True, max_length=max_length)
+        texts = batch[text_column] if segmented else segment_texts(batch[text_column], segmenter)
+        return tokenizer(texts, truncation=True, max_length=max_length)
 
     return tokenize
+
+
+def tokenize_text_split(
+    split,
+    tokenizer,
+    segmenter: str | None,
+    max_length: int,
+    text_column: str,
+    *,
+    remove_columns: list[str] | None = None,
+    segmented: bool = False,
+    num_proc: int | None = None,
+    desc: str = "Tokenizing",
+):
+    """Word-segment a whole ``datasets.Dataset`` once (all cores, cached: `segment_dataset`), then tokenise it.
+
+    The result equals ``split.map(text_preprocessor(...), batched=True)``; only the segmentation moved to a cached,
+    parallel pass of its own (tokenisation is fast and stays in this process).
+
+    Args:
+        split: the dataset.
+        tokenizer, segmenter, max_length, text_column: as for `text_preprocessor`.
+        remove_columns: columns to drop from the result (e.g. everything but the labels).
+        segmented: ``split`` already went through `segment_dataset`.
+        num_proc: segmentation processes (``None``: chosen from the core count and the split size).
+        desc: the progress bar's label.
+
+    Example:
+        >>> tokenize_text_split(split, tokenizer, "pyvi", 256, "text", remove_columns=["text"])  # doctest: +SKIP
+    """
+    if not segmented:
+        split = segment_dataset(split, text_column, segmenter, num_proc=num_proc)
+    tokenize = text_preprocessor(tokenizer, segmenter, max_length, text_column, segmented=True)
+    return split.map(tokenize, batched=True, remove_columns=remove_columns, desc=desc)
 
 
 class FusionPreprocessor:
@@ -76,17 +114,29 @@ class FusionPreprocessor:
         segmenter: ``"pyvi"`` or None.
         max_length: the maximum text length in tokens.
         text_column: the column holding the transcripts.
+        segmented: the column already went through `segment_dataset` with ``segmenter`` (training segments each
+            split once up front instead of on every batch of every epoch).
 
     Example:
         >>> split.set_transform(FusionPreprocessor(tokenizer, audio_prep, "pyvi", 256, "text"))  # doctest: +SKIP
     """
 
-    def __init__(self, tokenizer, audio_preprocessor, segmenter: str | None, max_length: int, text_column: str):
+    def __init__(
+        self,
+        tokenizer,
+        audio_preprocessor,
+        segmenter: str | None,
+        max_length: int,
+        text_column: str,
+        *,
+        segmented: bool = False,
+    ):
         self.tokenizer = tokenizer
         self.audio = audio_preprocessor
         self.segmenter = segmenter
         self.max_length = max_length
         self.text_column = text_column
+        self.segmented = segmented
 
     def __call__(self, batch: dict[str, list]) -> dict[str, Any]:
         audio = self.audio(batch)
@@ -96,6 +146,8 @@ class FusionPreprocessor:
             out["audio_attention_mask"] = audio["attention_mask"]
         if "labels" in audio:
             out["labels"] = audio["labels"]
-        texts = segment_texts(batch[self.text_column], self.segmenter)
+        texts = batch[self.text_column]
+        if not self.segmented:
+            texts = segment_texts(texts, self.segmenter)
         out.update(self.tokenizer(texts, truncation=True, max_length=self.max_length))
         return out

@@ -14,6 +14,7 @@ from transformers import AutoConfig, AutoFeatureExtractor, AutoTokenizer, DataCo
 
 from sentiv_hf.data.audio import AudioPreprocessor
 from sentiv_hf.hub_errors import hub_access
+from sentiv_hf.models.text import segment_dataset
 
 from .collators import FusionCollator
 from .model_factory import build_fusion_model, build_speech_model, build_text_model, freeze_speech_model
@@ -22,7 +23,7 @@ from .preprocessing import (
     describe_audio_preprocessing,
     describe_text_preprocessing,
     segmenter_or_none,
-    text_preprocessor,
+    tokenize_text_split,
 )
 
 
@@ -39,6 +40,16 @@ def _audio_preprocessor(feature_extractor, split_name: str, num_labels: int, mod
     )
 
 
+def _segment_splits(splits, segmenter: str | None, text_column: str, training_args) -> dict:
+    """Every split word-segmented once (all cores, cached by ``datasets``; the main process goes first, so other
+    ranks read its cache instead of segmenting again)."""
+    segmented = {}
+    for name, split in splits.items():
+        with training_args.main_process_first(desc=f"word-segmenting {name}"):
+            segmented[name] = segment_dataset(split, text_column, segmenter)
+    return segmented
+
+
 def build_text(splits, label_names, model_args, data_args, training_args) -> dict[str, Any]:
     """Text run: tokenised splits (word-segmented first), padded by `DataCollatorWithPadding`.
 
@@ -48,6 +59,7 @@ def build_text(splits, label_names, model_args, data_args, training_args) -> dic
         'word segmenter `pyvi`, max length 256 tokens'
     """
     segmenter = segmenter_or_none(model_args.word_segmenter)
+    splits = _segment_splits(splits, segmenter, data_args.text_column, training_args)
     model, tokenizer = build_text_model(
         model_args.model,
         label_names,
@@ -57,13 +69,22 @@ def build_text(splits, label_names, model_args, data_args, training_args) -> dic
         max_length=model_args.max_length,
         seed=training_args.seed,
         revision=getattr(model_args, "revision", None),
+        segmented=True,
     )
-    tokenize = text_preprocessor(tokenizer, segmenter, model_args.max_length, data_args.text_column)
     prepared = {}
     for name, split in splits.items():
         drop = [c for c in split.column_names if c not in ("label", "labels", data_args.label_column)]
         with training_args.main_process_first(desc=f"tokenizing {name}"):
-            prepared[name] = split.map(tokenize, batched=True, remove_columns=drop, desc=f"Tokenizing {name}")
+            prepared[name] = tokenize_text_split(
+                split,
+                tokenizer,
+                segmenter,
+                model_args.max_length,
+                data_args.text_column,
+                remove_columns=drop,
+                segmented=True,
+                desc=f"Tokenizing {name}",
+            )
     return {
         "model": model,
         "processing_class": tokenizer,
@@ -119,15 +140,22 @@ def build_fusion(splits, label_names, model_args, data_args, training_args) -> d
         feature_extractor = AutoFeatureExtractor.from_pretrained(speech_path)
         text_config = AutoConfig.from_pretrained(text_path)
     segmenter = getattr(text_config, "word_segmenter", segmenter_or_none(model_args.word_segmenter))
+    # Segmented once here (cached under the raw split's fingerprint, which the tiny base model's tokenizer used too),
+    # not by the transform on every batch of every epoch.
+    splits = _segment_splits(splits, segmenter, data_args.text_column, training_args)
+    keep = (data_args.audio_column, data_args.text_column, data_args.label_column or "label")
+    splits = {
+        name: split.remove_columns([c for c in split.column_names if c not in keep]) for name, split in splits.items()
+    }
     prepared = {}
     for name, split in splits.items():
-        keep = (data_args.audio_column, data_args.text_column, data_args.label_column or "label")
-        split = split.remove_columns([c for c in split.column_names if c not in keep])
         audio_prep = _audio_preprocessor(
             feature_extractor, name, len(label_names), model_args, data_args, training_args
         )
         split.set_transform(
-            FusionPreprocessor(tokenizer, audio_prep, segmenter, model_args.max_length, data_args.text_column)
+            FusionPreprocessor(
+                tokenizer, audio_prep, segmenter, model_args.max_length, data_args.text_column, segmented=True
+            )
         )
         prepared[name] = split
     training_args.remove_unused_columns = False
