@@ -139,7 +139,6 @@ def run_evaluation(args: argparse.Namespace) -> dict[str, Any]:
         required_columns,
     )
     from sentiv_hf.training.inference import (
-        DEMO_DATASET,
         check_finite_scores,
         load_for_inference,
         predict_logits,
@@ -150,7 +149,7 @@ def run_evaluation(args: argparse.Namespace) -> dict[str, Any]:
     task = parts["task"]
     chosen = _dataset_to_score(args, task)
     dataset, config_name = chosen["dataset"], chosen["config"]
-    shown = dataset or DEMO_DATASET
+    shown = dataset or dataset_name(None)
     default_name = f"eval-{slug(dataset_name(dataset))}-{config_name}-{args.split}"
     out_dir = Path(args.output_dir or Path(args.checkpoint) / default_name)
     _check_replaceable(out_dir)  # before the work, not after it
