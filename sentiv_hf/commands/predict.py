@@ -67,18 +67,16 @@ def _check_texts(texts: list[str]) -> None:
 
 
 def _check_audio_files(paths: list[str], parts: dict[str, Any]) -> None:
-    """Decode every file up front, as the pipeline does: an unusable one is a clear error, a long one is cropped
-    with a warning."""
+    """Decode every file up front with the pipeline's own check (speech checkpoints, which do not go through the
+    pipeline): an unusable one is a clear error, a long one is cropped with a warning."""
     from sentiv_hf.models.audio_input import AudioInputError, prepare_waveform
 
-    # The fusion pipeline decodes the files again and warns about long ones itself: warn once.
-    max_seconds = None if parts["task"] == "fusion" else parts["max_seconds"]
     for path in paths:
         try:
             prepare_waveform(
                 path,
                 sampling_rate=parts["sampling_rate"],
-                max_duration_s=max_seconds,
+                max_duration_s=parts["max_seconds"],
                 min_samples=parts["min_audio_samples"],
             )
         except AudioInputError as error:
@@ -144,10 +142,15 @@ def predict(parts: dict[str, Any], texts: list[str], audios: list[str], batch_si
             f"A fusion model pairs texts with audio files: got {len(texts)} texts, {len(audios)} files."
         )
     _check_texts(texts)
+    if task == "fusion":  # the pipeline checks each file as it decodes it
+        from sentiv_hf.models.audio_input import AudioInputError
+
+        try:
+            return _predict_fusion(parts, texts, audios, batch_size)
+        except AudioInputError as error:
+            raise CommandError(str(error)) from None
     if audios:
         _check_audio_files(audios, parts)
-    if task == "fusion":
-        return _predict_fusion(parts, texts, audios, batch_size)
     if task == "text":
         rows = Dataset.from_dict({"text": texts})
     else:
