@@ -43,6 +43,10 @@ DEFAULT_TASK_CONFIGS: dict[str, str] = {
 }
 
 
+#: Fields that say how runs execute, not what they compute: not in the protocol hash nor in results lines.
+EXECUTION_FIELDS = ("workers",)
+
+
 @dataclass
 class BenchmarkConfig:
     """One benchmark: tasks × models × label budgets × seeds.
@@ -70,6 +74,8 @@ class BenchmarkConfig:
         hotline_folds: folds of the grouped (speaker-disjoint) cross-validation of the hotline tasks.
         model_revisions: ``{model id: revision}`` for checkpoint ids.
         word_segmenter: ``pyvi`` to word-segment Vietnamese text before a PhoBERT tokenizer; ``None`` otherwise.
+        workers: worker processes for the runs (`BenchmarkRunner`); the results are the same bit for bit whatever
+            the count, so it is neither part of the protocol hash nor recorded in results lines.
 
     Example:
         >>> cfg = BenchmarkConfig.from_preset("demo").with_overrides(budgets=[0.1, 1.0], seeds=2)
@@ -99,6 +105,7 @@ class BenchmarkConfig:
     hotline_folds: int = 5
     model_revisions: dict[str, str] = field(default_factory=dict)
     word_segmenter: str | None = None
+    workers: int = 1
 
     def __post_init__(self) -> None:
         self.tasks = _as_list(self.tasks, "tasks")
@@ -134,6 +141,8 @@ class BenchmarkConfig:
             raise ValueError(f"'confidence' must be one of {list(CONFIDENCES)}; got {self.confidence!r}.")
         if self.epochs < 1:
             raise ValueError(f"'epochs' must be >= 1; got {self.epochs}.")
+        if not isinstance(self.workers, int) or self.workers < 1:
+            raise ValueError(f"'workers' must be an integer >= 1 (worker processes); got {self.workers!r}.")
         if "cross_dataset" in self.tasks:
             cd = self.cross_dataset or {}
             if not all(isinstance(cd.get(k), dict) and cd[k].get("config") for k in ("train", "test")):
@@ -185,6 +194,11 @@ class BenchmarkConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    def recorded(self) -> dict[str, Any]:
+        """The fields a results line records: every field except how the runs were executed (``workers``), which
+        changes no result."""
+        return {k: v for k, v in self.to_dict().items() if k not in EXECUTION_FIELDS}
 
     # --- derived values -----------------------------------------------------------------------------------------
     @property

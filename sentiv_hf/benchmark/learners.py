@@ -196,17 +196,32 @@ def prepare_split(
     split: Split, modality: str, processor, settings: TrainSettings, *, rows=None, train: bool, seed: int
 ):
     """Rows ``rows`` (all: ``None``) of the split as model inputs, with the preprocessing of ``sentiv train``
-    (segment + tokenise; or decode, crop (random in training) and resample)."""
-    ds = split.dataset if rows is None else split.dataset.select(rows)
+    (segment + tokenise; or decode, crop (random in training) and resample).
+
+    Text: the whole split is word-segmented once (`segment_dataset`, cached by fingerprint, so every budget × seed
+    reuses it) before ``rows`` are selected and tokenised."""
+    ds = split.dataset
     keep = [c for c in ("label",) if c in ds.column_names]
     if modality == "text":
-        from sentiv_hf.training.preprocessing import text_preprocessor
+        from sentiv_hf.models.text import segment_dataset
+        from sentiv_hf.training.preprocessing import tokenize_text_split
 
         column = "text" if "text" in ds.column_names else "transcript"
-        tokenize = text_preprocessor(processor, settings.word_segmenter, settings.text_max_length, column)
-        return ds.map(tokenize, batched=True, remove_columns=[c for c in ds.column_names if c not in keep])
+        ds = segment_dataset(ds, column, settings.word_segmenter)
+        ds = ds if rows is None else ds.select(rows)
+        drop = [c for c in ds.column_names if c not in keep]
+        return tokenize_text_split(
+            ds,
+            processor,
+            settings.word_segmenter,
+            settings.text_max_length,
+            column,
+            remove_columns=drop,
+            segmented=True,
+        )
     from sentiv_hf.data.audio import AudioPreprocessor
 
+    ds = ds if rows is None else ds.select(rows)
     ds = ds.remove_columns([c for c in ds.column_names if c not in ("audio", *keep)])
     ds.set_transform(AudioPreprocessor(processor, max_seconds=settings.max_seconds, train=train, seed=seed))
     return ds

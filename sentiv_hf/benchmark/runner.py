@@ -16,6 +16,7 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -410,7 +411,7 @@ class BenchmarkRunner:
             "checkpoint": None,
             "wall_time_s": None,
             "finished_at": None,
-            "config": self.config.to_dict(),
+            "config": self.config.recorded(),
             "protocol_hash": self.protocol,
             "versions": self._versions,
         }
@@ -505,18 +506,19 @@ class BenchmarkRunner:
                 self._run_pending(pending)
         finally:
             torch.set_num_threads(threads)
-        keys = {self.run_key(s) for s in plan}
-        return [r for r in self.store.load() if r["run_key"] in keys]
+        # In plan order whatever order the runs finished in (workers, resumption), so that tables are identical.
+        order = {self.run_key(s): i for i, s in enumerate(plan)}
+        return sorted((r for r in self.store.load() if r["run_key"] in order), key=lambda r: order[r["run_key"]])
 
     def _run_pending(self, pending: list[RunSpec]) -> None:
         from tqdm.auto import tqdm
 
-        bar = tqdm(pending, desc="benchmark", unit="run", disable=not self.progress, dynamic_ncols=True)
+        bar = tqdm(total=len(pending), desc="benchmark", unit="run", disable=not self.progress, dynamic_ncols=True)
         stored = 0
-        for spec in bar:
+        for spec, record in self._records(pending):
             bar.set_postfix_str(f"{spec.task} {spec.model} {spec.budget:g} s{spec.seed}", refresh=False)
-            record = self.run_one(spec)
             self.store.append(record)
+            bar.update()
             stored += 1
             if self.progress:
                 bar.write(summary_line(record))
@@ -524,3 +526,52 @@ class BenchmarkRunner:
                 sys.stdout.flush()
                 os._exit(3)  # simulate a kill between runs (test hook)
         bar.close()
+
+    def _records(self, pending: list[RunSpec]) -> Iterator[tuple[RunSpec, dict]]:
+        """``(spec, record)`` of every pending run, in plan order.
+
+        With ``workers > 1``, the first pending run of each (task, models, variant) group runs here first: it fills
+        the feature cache (and trains the tiny tokenizer) once; the rest of the group then runs in ``workers``
+        spawned processes, each with its own `BenchmarkRunner` reading that cache. A run depends only on its spec
+        (its seed, its budget's ids, the cached features), so its record is the same in any process.
+        """
+        if self.config.workers <= 1 or len(pending) < 2:
+            for spec in pending:
+                yield spec, self.run_one(spec)
+            return
+        firsts: dict[tuple, RunSpec] = {}
+        for spec in pending:
+            firsts.setdefault((spec.task, spec.model, spec.text_model, spec.speech_model, spec.variant), spec)
+        warm = list(firsts.values())
+        rest = [spec for spec in pending if spec not in warm]
+        for spec in warm:
+            yield spec, self.run_one(spec)
+        if not rest:
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        workers = min(self.config.workers, len(rest))
+        context = multiprocessing.get_context("spawn")  # fork after torch's thread pools start can deadlock
+        setup = {"initializer": _start_worker, "initargs": (self.config, self.save_models)}
+        with ProcessPoolExecutor(workers, mp_context=context, **setup) as pool:
+            yield from zip(rest, pool.map(_run_in_worker, rest))
+
+
+#: The runner of a worker process (`BenchmarkRunner._records`), and its BLAS thread limit (kept alive).
+_WORKER: BenchmarkRunner | None = None
+_WORKER_LIMITS = None
+
+
+def _start_worker(config: BenchmarkConfig, save_models: bool) -> None:
+    """Set up a worker process: the parent's config, one thread for heads as in the parent, no progress output."""
+    global _WORKER, _WORKER_LIMITS
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(1)
+    _WORKER_LIMITS = threadpool_limits(limits=1)
+    _WORKER = BenchmarkRunner(config, progress=False, save_models=save_models)
+
+
+def _run_in_worker(spec: RunSpec) -> dict:
+    return _WORKER.run_one(spec)

@@ -62,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="write every text, speech and multimodal run as a checkpoint folder under OUTPUT_DIR/models/ "
         "(loadable with from_pretrained, re-scored by `sentiv evaluate`)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes for the runs (default 1); results are identical whatever the count",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar or per-run lines")
     parser.add_argument("--stop-after", type=int, default=None, help=argparse.SUPPRESS)  # test hook: simulated kill
     return parser
@@ -93,6 +99,7 @@ def load_config(args: argparse.Namespace):
         encoder=args.encoder,
         cache_dir=args.cache_dir,
         confidence=args.confidence,
+        workers=args.workers,
     )
 
 
