@@ -6,12 +6,15 @@ STAMP := $(VENV)/.sentiv-installed
 OFFLINE := HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install system-deps test lint demo demo-corpus bench clean
+.PHONY: install system-deps test lint demo demo-corpus bench clean leaderboard-screens
 
 system-deps:
 	@command -v ffmpeg >/dev/null 2>&1 || { \
 		echo "Installing FFmpeg (torchcodec needs its shared libraries)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq ffmpeg; }
+	@{ [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; } || { \
+		echo "Installing Chromium and chromedriver (the leaderboard's browser test)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; }
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(MAKE) --no-print-directory system-deps
@@ -45,6 +48,12 @@ demo-corpus: $(STAMP)
 BENCH_SCRIPTS = $(filter-out bench/faults.py bench/summary.py bench/_common.py,$(wildcard bench/*.py))
 bench: $(STAMP) system-deps
 	$(OFFLINE) $(PY) bench/summary.py --run $(BENCH_ARGS) $(BENCH_SCRIPTS)
+
+# A screenshot of each tab of the board over the demo's submissions (runs `make demo` first if it has not run).
+leaderboard-screens: $(STAMP) system-deps
+	test -f sentiv-demo-output/submission.json || $(MAKE) --no-print-directory demo
+	$(OFFLINE) $(VENV)/bin/sentiv leaderboard build sentiv-demo-output/submissions/*.json --output_dir lb-data
+	$(OFFLINE) $(PY) -m sentiv_hf.leaderboard.browser --data lb-data --out leaderboard-screens
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info

@@ -22,8 +22,14 @@ builders, `build_text_dataset` and `build_speech_dataset`, so the demo goes thro
 `split` column is one speaker-disjoint split shared by all configs. Output is deterministic for a given `--seed`.
 Only maintainers need espeak-ng; users get the committed folder.
 
+* **Calls**: the speech clips of each pseudo-speaker (the caller) are joined with pauses into synthetic hotline
+  calls of emotional episodes, labelled with fine-grained types, and cut by `sentiv data build-calls` into the
+  `calls` config (4 s segments); `--calls-only` rebuilds just that config from the committed speech clips, and
+  `calls_segments.csv` lists each segment's episode emotion and clip (see `plan_calls`).
+
 Example:
     python dataset_scripts/make_demo_corpus.py --out sentiv_hf/data/demo --seed 0
+    python dataset_scripts/make_demo_corpus.py --calls-only --seed 0
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ from demo_sentences import SENTENCES, DemoSentence
 from scipy.signal import lfilter
 from tqdm.auto import tqdm
 
+from sentiv_hf.data.audio import crop_or_pad
 from sentiv_hf.data.splits import SPLIT_NAMES, assign_splits
 from sentiv_hf.labels import TEXT_LABELS
 
@@ -390,8 +397,246 @@ def summarize(out_dir: Path) -> str:
     return "\n\n".join(lines)
 
 
+# --- Calls: the bundled speech clips joined into synthetic hotline calls (`--calls-only` runs just this step) ---
+
+CALLS_SEGMENT_SECONDS = 4.0
+#: Share of an episode's segments filled with a clip of another emotion (mostly Neutral), under the episode's labels.
+FILLER_RATE = 0.3
+#: Clips are cut to this length (centre) so that each 4 s slot keeps pauses and the config stays small.
+CALLS_MAX_CLIP_SECONDS = 3.2
+CALLS_MAX_BYTES = 5 * 1024 * 1024
+#: Fine-grained labels of an episode, from its emotion: the first is the episode's label, the second may join it
+#: on a run of its segments (two labels at once). Only the negative emotions have negative types.
+FINE_LABELS: dict[str, tuple[str, ...]] = {
+    "Anger": ("Anger", "Grievance"),
+    "Fear": ("Anxiety", "Panic"),
+    "Sadness": ("Grief", "Hopelessness"),
+    "Neutral": ("Calm",),
+    "Enjoyment": ("Relief",),
+    "Surprise": ("Surprise",),
+}
+CALLS_NEGATIVE = ("Anger", "Grievance", "Anxiety", "Panic", "Grief", "Hopelessness")
+CALLS_LABELS = tuple(sorted({name for names in FINE_LABELS.values() for name in names}))
+CALLS_NOTE = (
+    "**Demo calls.** {n_calls} synthetic calls from the {n_callers} pseudo-speakers of `speech` (the callers, in "
+    "`speaker_id`), made from the bundled speech clips by `python dataset_scripts/make_demo_corpus.py --calls-only "
+    "--seed {seed}`: one clip (at most {clip:g} s) per {seconds:g} s slot, placed at a random offset between pauses "
+    "(silence), so the "
+    "{seconds:g} s windows are the slots. A call is a run of emotional episodes of 3-6 segments; the episode's "
+    "emotion fixes its fine-grained labels ({labels}), and a run of 1-2 of its segments may carry the episode's "
+    "second type as well (two labels). About {filler:.0%} of an episode's segments use a clip of another emotion "
+    "(Neutral most often) but keep the episode's labels, so a segment's neighbours tell more than its own audio: "
+    "context carries signal. Negative types: {negative}. The split is the `speech` split of each caller. "
+    "`calls_segments.csv` lists, per segment, the episode's emotion and the clip used."
+)
+
+
+@dataclass(frozen=True)
+class DemoClip:
+    """A bundled speech clip: its id, 6-label emotion, speaker and 16 kHz samples."""
+
+    clip_id: str
+    label: str
+    speaker_id: str
+    split: str
+    waveform: np.ndarray
+
+
+def load_demo_clips(demo_dir: Path) -> list[DemoClip]:
+    """Read the clips of the bundled ``speech`` config (its Parquet shards) without re-synthesising anything."""
+    import io
+
+    import pyarrow.parquet as pq
+
+    clips = []
+    for split in SPLIT_NAMES:
+        for shard in sorted((demo_dir / "speech").glob(f"{split}-*.parquet")):
+            table = pq.read_table(shard)
+            names = _class_names(table.schema, "label")
+            for row in table.select(["id", "audio", "label", "speaker_id"]).to_pylist():
+                waveform, rate = sf.read(io.BytesIO(row["audio"]["bytes"]), dtype="float32")
+                if rate != SAMPLING_RATE:
+                    raise SystemExit(f"{shard}: clip {row['id']} is {rate} Hz, not {SAMPLING_RATE}; rebuild the demo.")
+                clips.append(DemoClip(row["id"], names[row["label"]], row["speaker_id"], split, waveform))
+    if not clips:
+        raise SystemExit(f"No speech shards under {demo_dir / 'speech'}; build the demo corpus first.")
+    return clips
+
+
+def _class_names(schema, column: str) -> list[str]:  # noqa: ANN001  (a pyarrow.Schema)
+    from datasets import Features
+
+    return Features.from_arrow_schema(schema)[column].names
+
+
+@dataclass(frozen=True)
+class CallSegment:
+    """One planned slot of a call: its episode, labels and the clip that fills it."""
+
+    call_id: str
+    caller: str
+    index: int
+    episode: int
+    emotion: str
+    labels: tuple[str, ...]
+    clip: DemoClip
+
+
+def plan_calls(
+    clips: list[DemoClip], *, seed: int, calls_per_caller: int = 2, segments_per_call: int = 7
+) -> list[CallSegment]:
+    """Cut each caller's clips into calls of emotional episodes (3-6 segments each), deterministically for ``seed``.
+
+    An episode's emotion is drawn among those the caller still has clips of; each of its segments takes a matching
+    clip, except a share `FILLER_RATE` that take a clip of another emotion (Neutral most often) while keeping the
+    episode's labels.
+    Negative episodes may add their second type on a run of 1-2 segments. Every clip is used at most once.
+    """
+    rng = np.random.default_rng(seed + 1)
+    by_caller: dict[str, dict[str, list[DemoClip]]] = {}
+    for clip in clips:
+        by_caller.setdefault(clip.speaker_id, {}).setdefault(clip.label, []).append(clip)
+    plan: list[CallSegment] = []
+    for caller in sorted(by_caller):
+        pools = {label: [pool[i] for i in rng.permutation(len(pool))] for label, pool in by_caller[caller].items()}
+        episode_no = 0
+        for call_no in range(calls_per_caller):
+            call_id = f"{caller}-call{call_no + 1}"
+            index = 0
+            previous = None
+            while index < segments_per_call:
+                emotions = [e for e in sorted(pools) if pools[e] and e != previous]
+                if not emotions:
+                    break
+                emotion = str(rng.choice(emotions))  # uniform, so that rare emotions get episodes too
+                left = segments_per_call - index
+                # 3-6 segments, leaving room for another episode of at least 3 when the call is long enough.
+                length = int(rng.integers(3, min(6, left - 3) + 1)) if left >= 6 else left
+                fine = FINE_LABELS[emotion]
+                second = set()
+                if len(fine) > 1 and rng.random() < 0.5:
+                    run = int(rng.integers(1, 3))
+                    begin = int(rng.integers(0, max(length - run, 0) + 1))
+                    second = set(range(begin, begin + run))
+                for k in range(length):
+                    others = [label for label in sorted(pools) if pools[label] and label != emotion]
+                    if others and (rng.random() < FILLER_RATE or not pools[emotion]):
+                        # A clip of another emotion, Neutral most often: the segment keeps the episode's labels.
+                        weights = np.array([len(pools[o]) * (3 if o == "Neutral" else 1) for o in others], float)
+                        source = str(rng.choice(others, p=weights / weights.sum()))
+                    elif pools[emotion]:
+                        source = emotion
+                    else:
+                        break
+                    labels = (fine[0], fine[1]) if k in second else (fine[0],)
+                    clip = pools[source].pop()
+                    plan.append(CallSegment(call_id, caller, index, episode_no, emotion, labels, clip))
+                    index += 1
+                episode_no += 1
+                previous = emotion
+    return plan
+
+
+def write_raw_calls(plan: list[CallSegment], raw_dir: Path, *, seed: int) -> tuple[Path, Path, Path]:
+    """Write the call recordings, the calls manifest and the annotation table (one span per run of segments with
+    the same labels); return their paths. The recordings are 16-bit FLAC holding the clips' 8-bit samples: FLAC
+    drops the unused low bits, so segments cost what 8-bit ones would (FFmpeg misreads 8-bit FLAC with silence)."""
+    rng = np.random.default_rng(seed + 2)
+    audio_dir = raw_dir / "calls"
+    audio_dir.mkdir(parents=True, exist_ok=True)
+    slot = int(CALLS_SEGMENT_SECONDS * SAMPLING_RATE)
+    longest = int(CALLS_MAX_CLIP_SECONDS * SAMPLING_RATE)
+    calls, spans = [], []
+    by_call: dict[str, list[CallSegment]] = {}
+    for segment in plan:
+        by_call.setdefault(segment.call_id, []).append(segment)
+    for call_id, segments in by_call.items():
+        waveform = np.zeros(slot * len(segments), dtype=np.float32)
+        for segment in segments:
+            clip = crop_or_pad(segment.clip.waveform, longest, train=False)
+            offset = int(rng.integers(int(0.2 * SAMPLING_RATE), slot - clip.size - int(0.2 * SAMPLING_RATE) + 1))
+            start = segment.index * slot + offset
+            waveform[start : start + clip.size] = clip
+        sf.write(audio_dir / f"{call_id}.flac", waveform, SAMPLING_RATE, format="FLAC", subtype="PCM_16")
+        split = segments[0].clip.split
+        calls.append({"call_id": call_id, "path": f"{call_id}.flac", "caller_id": segments[0].caller, "split": split})
+        run_start = 0
+        for k in range(1, len(segments) + 1):
+            if k == len(segments) or segments[k].labels != segments[run_start].labels:
+                spans.append(
+                    {
+                        "call_id": call_id,
+                        "start": run_start * CALLS_SEGMENT_SECONDS,
+                        "end": k * CALLS_SEGMENT_SECONDS,
+                        "label": ";".join(segments[run_start].labels),
+                    }
+                )
+                run_start = k
+    manifest = raw_dir / "calls.csv"
+    annotations = raw_dir / "call_spans.csv"
+    pd.DataFrame(calls).to_csv(manifest, index=False)
+    pd.DataFrame(spans).to_csv(annotations, index=False)
+    return manifest, annotations, audio_dir
+
+
+def build_calls(out_dir: Path, *, seed: int, raw_dir: Path | None = None) -> str:
+    """Build the ``calls`` config of the demo from its bundled speech clips with the package's own
+    `build_calls_dataset` (``sentiv data build-calls``); the other configs are left as they are.
+
+    Example:
+        >>> print(build_calls(Path("sentiv_hf/data/demo"), seed=0))  # doctest: +SKIP
+    """
+    from sentiv_hf.data.calls import build_calls_dataset
+
+    plan = plan_calls(load_demo_clips(out_dir), seed=seed)
+    note = CALLS_NOTE.format(
+        n_calls=len({s.call_id for s in plan}),
+        n_callers=len({s.caller for s in plan}),
+        seed=seed,
+        seconds=CALLS_SEGMENT_SECONDS,
+        clip=CALLS_MAX_CLIP_SECONDS,
+        filler=FILLER_RATE,
+        labels=", ".join(f"{e} -> {' / '.join(names)}" for e, names in FINE_LABELS.items()),
+        negative=", ".join(CALLS_NEGATIVE),
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = raw_dir or Path(tmp)
+        manifest, annotations, audio_dir = write_raw_calls(plan, raw, seed=seed)
+        summary = build_calls_dataset(
+            manifest,
+            audio_dir,
+            out_dir,
+            annotations=annotations,
+            segment_seconds=CALLS_SEGMENT_SECONDS,
+            labels=CALLS_LABELS,
+            negative_labels=CALLS_NEGATIVE,
+            strict=True,
+            description=note,
+        )
+    table = pd.DataFrame(
+        {
+            "id": f"{s.call_id}-{s.index:04d}",
+            "call_id": s.call_id,
+            "speaker_id": s.caller,
+            "episode": s.episode,
+            "emotion": s.emotion,
+            "labels": ";".join(s.labels),
+            "clip_id": s.clip.clip_id,
+            "clip_label": s.clip.label,
+        }
+        for s in plan
+    )
+    table.to_csv(out_dir / "calls_segments.csv", index=False)
+    size = folder_size(out_dir / "calls") + (out_dir / "calls_segments.csv").stat().st_size
+    report = f"{summary}\n\nSize of the calls config: {size / 2**20:.2f} MB (limit {CALLS_MAX_BYTES / 2**20:.0f} MB)"
+    if size > CALLS_MAX_BYTES:
+        raise SystemExit(f"{report}\n\nThe demo calls are over {CALLS_MAX_BYTES / 2**20:.0f} MB; shorten them.")
+    return report
+
+
 def build(out_dir: Path, *, seed: int, audio_ambiguous_rate: float, raw_dir: Path | None = None) -> str:
-    """Synthesise the corpus and build the `text`, `speech` and `multimodal` configs into ``out_dir``.
+    """Synthesise the corpus and build the `text`, `speech` and `multimodal` configs into ``out_dir``, then the
+    `calls` config from the new speech clips (`build_calls`).
 
     Args:
         out_dir: dataset folder to (re)write; its configs and card are replaced.
@@ -413,9 +658,9 @@ def build(out_dir: Path, *, seed: int, audio_ambiguous_rate: float, raw_dir: Pat
     clips = plan_clips(SENTENCES, seed=seed, audio_ambiguous_rate=audio_ambiguous_rate)
     out_dir.mkdir(parents=True, exist_ok=True)
     # Start clean so no shard of an earlier build survives; only what this script writes is removed.
-    for config in CONFIGS:
+    for config in (*CONFIGS, "calls"):
         shutil.rmtree(out_dir / config, ignore_errors=True)
-    for name in ("README.md", "LICENSE.md", "ambiguity.csv"):
+    for name in ("README.md", "LICENSE.md", "ambiguity.csv", "calls_segments.csv"):
         (out_dir / name).unlink(missing_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         raw = raw_dir or Path(tmp)
@@ -423,7 +668,7 @@ def build(out_dir: Path, *, seed: int, audio_ambiguous_rate: float, raw_dir: Pat
         text_summary = build_text_dataset(text_path, out_dir)
         speech_summaries = build_speech_dataset(manifest_path, audio_dir, out_dir)
     describe_demo(out_dir, items, seed)
-    reports = [str(text_summary), *map(str, speech_summaries)]
+    reports = [str(text_summary), *map(str, speech_summaries), build_calls(out_dir, seed=seed, raw_dir=raw_dir)]
     summary = "\n\n".join([*reports, summarize(out_dir)])
     if folder_size(out_dir) > MAX_FOLDER_BYTES:
         raise SystemExit(f"{summary}\n\nThe demo corpus is over {MAX_FOLDER_BYTES / 2**20:.0f} MB; shorten the clips.")
@@ -443,8 +688,16 @@ def main(argv: list[str] | None = None) -> int:
         help="share of text-clear sentences spoken with flattened or mismatched prosody",
     )
     parser.add_argument("--raw-dir", type=Path, default=None, help="keep the raw release-like files here")
+    parser.add_argument(
+        "--calls-only",
+        action="store_true",
+        help="only (re)build the calls config from the speech clips already in --output_dir (no espeak-ng needed)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if args.calls_only:
+        print(build_calls(args.output_dir, seed=args.seed, raw_dir=args.raw_dir))
+        return 0
     print(build(args.output_dir, seed=args.seed, audio_ambiguous_rate=args.audio_ambiguous_rate, raw_dir=args.raw_dir))
     return 0
 

@@ -16,14 +16,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("sentiv_hf.commands.train", "train a text, speech or fusion model"),
     "evaluate": ("sentiv_hf.commands.evaluate", "evaluate a checkpoint on a dataset split"),
     "predict": ("sentiv_hf.commands.predict", "predict emotions for texts and/or audio files"),
+    "predict-call": ("sentiv_hf.commands.predict_call", "score whole call recordings: segments, summary, timeline"),
     "benchmark": ("sentiv_hf.commands.benchmark", "run the low-resource protocol (no arguments: offline demo)"),
     "submit": ("sentiv_hf.commands.submit", "validate or push a leaderboard submission"),
+    "leaderboard": ("sentiv_hf.commands.leaderboard", "build the results dataset, serve or push the Gradio board"),
 }
 
 
 def _usage() -> str:
     lines = ["usage: sentiv [--version] <command> [options]", "", "commands:"]
-    lines += [f"  {name:<10} {help_}" for name, (_, help_) in COMMANDS.items()]
+    lines += [f"  {name:<12} {help_}" for name, (_, help_) in COMMANDS.items()]
     lines += ["", "Run `sentiv <command> --help` for the options of a command."]
     return "\n".join(lines)
 

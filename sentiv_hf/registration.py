@@ -12,9 +12,9 @@ loader's ``exec_module``; when the outermost ``transformers`` import of a thread
 
 * once ``transformers.models.auto.configuration_auto`` or ``modeling_auto`` is loaded, it imports
   `sentiv_hf.models`, which registers the configs with `AutoConfig`, the speech model with
-  `AutoModelForAudioClassification` and the fusion model with `AutoModel` (the configs cannot come alone: they live
-  in that package, and transformers' ``configuration_auto`` imports torch anyway);
-* once ``transformers.pipelines`` is loaded, it registers the ``sentiv-emotion`` pipeline.
+  `AutoModelForAudioClassification` and the fusion and context models with `AutoModel` (the configs cannot come
+  alone: they live in that package, and transformers' ``configuration_auto`` imports torch anyway);
+* once ``transformers.pipelines`` is loaded, it registers the ``sentiv-emotion`` and ``sentiv-call`` pipelines.
 
 Registering only when the *outermost* import is done matters: our modules do ``from transformers import AutoModel``
 and ``from transformers.pipelines import PIPELINE_REGISTRY``, which fail while those modules are half-executed
@@ -73,7 +73,8 @@ def register_models() -> None:
 
 
 def register_pipeline() -> None:
-    """Register the ``sentiv-emotion`` pipeline with transformers (idempotent; imports ``transformers.pipelines``).
+    """Register the ``sentiv-emotion`` and ``sentiv-call`` pipelines with transformers (idempotent; imports
+    ``transformers.pipelines``).
 
     Example:
         >>> register_pipeline()  # doctest: +SKIP

@@ -58,7 +58,7 @@ def test_every_long_flag_takes_both_spellings():
 @pytest.mark.parametrize(
     "module",
     ["sentiv_hf.commands.data", "sentiv_hf.commands.benchmark", "sentiv_hf.commands.evaluate"]
-    + ["sentiv_hf.commands.predict", "sentiv_hf.commands.submit"],
+    + ["sentiv_hf.commands.predict", "sentiv_hf.commands.predict_call", "sentiv_hf.commands.submit"],
 )
 def test_one_output_flag_vocabulary(module):
     """Every argparse command spells its output folder --output_dir (and --output-dir), never --out/--output."""

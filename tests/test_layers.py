@@ -68,12 +68,14 @@ def _within(name: str, prefixes: tuple[str, ...]) -> bool:
 LOWER = tuple(f"sentiv_hf.{p}" for p in ("data", "models", "training", "metrics"))
 BOTTOM = tuple(f"sentiv_hf.{p}" for p in ("labels", "errors", "data", "models", "metrics"))
 TOP = ("sentiv_hf.commands", "sentiv_hf.cli")
+LB = ("sentiv_hf.leaderboard",)
 
 # (rule, which modules it applies to, what they must not import)
 RULES = [
     ("data/models/training/metrics never import benchmark or commands", LOWER, None, ("sentiv_hf.benchmark", *TOP)),
     ("only commands/ and cli.py import commands", ("sentiv_hf",), TOP, ("sentiv_hf.commands",)),
     ("labels/errors/data/models/metrics never import training", BOTTOM, None, ("sentiv_hf.training",)),
+    ("only leaderboard/, commands/, cli import leaderboard", ("sentiv_hf",), (*LB, *TOP), LB),
 ]
 
 

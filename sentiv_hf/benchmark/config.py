@@ -32,6 +32,9 @@ TASKS: tuple[str, ...] = (
 ENCODER_MODES: tuple[str, ...] = ("frozen", "finetune", "lora")
 FUSION_STRATEGIES: tuple[str, ...] = ("average", "concat_mlp", "uncertainty")
 CONFIDENCES: tuple[str, ...] = ("entropy", "max_prob")
+#: How the hotline tasks train (`sentiv_hf.benchmark.tasks.run_hotline`): each segment alone, with the segments of
+#: its call as context (a ``calls`` config), or each segment alone on a class-balanced downsample.
+HOTLINE_VARIANTS: tuple[str, ...] = ("segment", "context", "balanced")
 #: Dataset config each task reads when ``configs`` does not say otherwise.
 DEFAULT_TASK_CONFIGS: dict[str, str] = {
     "text": "text",
@@ -74,6 +77,10 @@ class BenchmarkConfig:
         hotline_folds: folds of the grouped (speaker-disjoint) cross-validation of the hotline tasks.
         model_revisions: ``{model id: revision}`` for checkpoint ids.
         word_segmenter: ``pyvi`` to word-segment Vietnamese text before a PhoBERT tokenizer; ``None`` otherwise.
+        hotline_variants: how the hotline tasks train, each a row of the tables: ``segment`` (each segment alone),
+            ``context`` (a `SentiVContextModel` over the segments of a call; needs a ``calls`` config with
+            ``call_id`` and ``segment_index``, and a frozen neural model) and ``balanced`` (``segment`` on the budget
+            downsampled to its rarest class).
         workers: worker processes for the runs (`BenchmarkRunner`); the results are the same bit for bit whatever
             the count, so it is neither part of the protocol hash nor recorded in results lines.
 
@@ -105,12 +112,14 @@ class BenchmarkConfig:
     hotline_folds: int = 5
     model_revisions: dict[str, str] = field(default_factory=dict)
     word_segmenter: str | None = None
+    hotline_variants: list[str] = field(default_factory=lambda: ["segment", "context"])
     workers: int = 1
 
     def __post_init__(self) -> None:
         self.tasks = _as_list(self.tasks, "tasks")
         self.models = _as_list(self.models, "models")
         self.fusion = _as_list(self.fusion, "fusion")
+        self.hotline_variants = _as_list(self.hotline_variants, "hotline_variants")
         self.budgets = [float(b) for b in _as_list(self.budgets, "budgets")]
         if isinstance(self.seeds, int | str) and str(self.seeds).strip().isdigit() and "," not in str(self.seeds):
             self.seeds = list(range(int(self.seeds)))
@@ -137,6 +146,11 @@ class BenchmarkConfig:
         bad_fusion = [f for f in self.fusion if f not in FUSION_STRATEGIES]
         if bad_fusion:
             raise ValueError(f"Unknown fusion strategies {bad_fusion}; choose from {list(FUSION_STRATEGIES)}.")
+        bad_variants = [v for v in self.hotline_variants if v not in HOTLINE_VARIANTS]
+        if bad_variants or not self.hotline_variants:
+            raise ValueError(
+                f"'hotline_variants' must name some of {list(HOTLINE_VARIANTS)}; got {self.hotline_variants}."
+            )
         if self.confidence not in CONFIDENCES:
             raise ValueError(f"'confidence' must be one of {list(CONFIDENCES)}; got {self.confidence!r}.")
         if self.epochs < 1:

@@ -19,7 +19,7 @@ from sentiv_hf.data.loading import Split
 
 from .features import FeatureProvider
 from .kinds import ModelSpec
-from .learners import FitRequest, Fitted, TrainSettings, fit_baseline, fit_finetune, fit_frozen
+from .learners import FitRequest, Fitted, TrainSettings, fit_baseline, fit_context, fit_finetune, fit_frozen
 
 logger = logging.getLogger(__name__)
 #: seed of the base model whose (random-init or pretrained) encoder every run of a kind shares.
@@ -113,6 +113,33 @@ class BudgetFitter:
             return self.provider.features(model, modality, split, base)
 
         return fit_frozen(request, self.settings, base, features)
+
+    def fit_context_rows(
+        self,
+        model: ModelSpec,
+        calls: Split,
+        idx: np.ndarray,
+        context_rows: np.ndarray,
+        val_idx: np.ndarray,
+        *,
+        seed: int,
+        metric: str,
+        multi_label: bool = False,
+    ) -> Fitted:
+        """The hotline ``context`` variant: a context head over the frozen segment features of whole calls
+        (`fit_context`), labelled on ``calls[idx]``, with the rest of ``context_rows`` as unlabelled context."""
+        if model.is_baseline or self.finetunes(model):
+            raise ValueError(
+                f"The context variant trains on frozen segment features; {model.name!r} "
+                f"{'is a baseline' if model.is_baseline else 'fine-tunes its encoder'}. Run it with variant segment."
+            )
+        request = FitRequest(model, "speech", calls, idx, calls, val_idx, seed, metric, multi_label)
+        base = self.base(model, "speech", request.label_names, multi_label, [])
+
+        def features(split: Split) -> np.ndarray:
+            return self.provider.features(model, "speech", split, base)
+
+        return fit_context(request, self.settings, base, features, context_rows)
 
     def fit_budget(
         self,

@@ -80,28 +80,30 @@ class FitRequest:
 
     def training_arguments(self, settings: TrainSettings, **extra):
         """`SentiVTrainingArguments` of this fit: the SentiV recipe of its modality, evaluation every epoch, and
-        nothing written to disk (`KeepBestState` keeps the best epoch in memory)."""
+        nothing written to disk (`KeepBestState` keeps the best epoch in memory); ``extra`` fields win."""
         from sentiv_hf.training.recipes import recipe
         from sentiv_hf.training.training_args import SentiVTrainingArguments
 
         settings.work_dir.mkdir(parents=True, exist_ok=True)
-        return SentiVTrainingArguments(
-            output_dir=tempfile.mkdtemp(prefix="run-", dir=str(settings.work_dir)),
-            num_train_epochs=settings.epochs,
-            learning_rate=settings.learning_rate,
-            per_device_train_batch_size=settings.batch_size,
-            eval_strategy="epoch",
-            save_strategy="no",
-            metric_for_best_model=self.metric,
-            greater_is_better=True,
-            seed=self.seed,
-            report_to=[],
-            logging_strategy="no",
-            disable_tqdm=True,
-            use_cpu=not torch.cuda.is_available(),
-            dataloader_pin_memory=torch.cuda.is_available(),
+        fields = {
+            "num_train_epochs": settings.epochs,
+            "learning_rate": settings.learning_rate,
+            "per_device_train_batch_size": settings.batch_size,
+            "eval_strategy": "epoch",
+            "save_strategy": "no",
+            "metric_for_best_model": self.metric,
+            "greater_is_better": True,
+            "seed": self.seed,
+            "report_to": [],
+            "logging_strategy": "no",
+            "disable_tqdm": True,
+            "use_cpu": not torch.cuda.is_available(),
+            "dataloader_pin_memory": torch.cuda.is_available(),
             **recipe(self.modality, self.multi_label),
             **extra,
+        }
+        return SentiVTrainingArguments(
+            output_dir=tempfile.mkdtemp(prefix="run-", dir=str(settings.work_dir)), **fields
         )
 
 
@@ -187,6 +189,101 @@ def fit_frozen(
         return predict_head(model, features(split))
 
     return Fitted(predict, {**selection, "mode": "frozen"}, model, base[1], trainer.card_data)
+
+
+# --- context over a call's segments (hotline ``context`` variant) -----------------------------------------------
+
+#: Calls per batch, and the learning rate, of a context head: a call is one example, and an attention stack wants a
+#: smaller step than a linear head.
+CONTEXT_BATCH_CALLS = 8
+CONTEXT_LEARNING_RATE = 1e-3
+
+
+def fit_context(
+    request: FitRequest,
+    settings: TrainSettings,
+    base: tuple[Any, Any],
+    features: Callable[[Split], np.ndarray],
+    context_rows: np.ndarray,
+) -> Fitted:
+    """Train a `SentiVContextModel` over the cached segment features of whole calls (``train`` is the pooled calls
+    config: ``call_id`` and ``segment_index`` columns).
+
+    The loss counts the request's budget rows ``idx`` only; the other rows of ``context_rows`` (the rest of the
+    training calls) are unlabelled context, seen but not scored. Validation scores every row of ``val_idx`` with
+    its call around it. The features are those of the ``frozen`` head (``base``'s segment model, `encode_layers`),
+    so the context model's ``from_segment_model(base)`` computes them from raw audio.
+
+    Args:
+        base: ``(model, processor)`` of the frozen segment model that produced the features.
+        features: ``features(split) -> (N, layers, hidden)`` (the feature cache).
+        context_rows: every row of the training calls (``idx`` is a subset).
+    """
+    import shutil
+
+    from sentiv_hf.models import SentiVContextConfig, SentiVContextModel
+    from sentiv_hf.training.context import predict_context, train_context_model
+
+    r = request
+    missing = [c for c in ("call_id", "segment_index") if c not in r.train.dataset.column_names]
+    if missing or r.train is not r.val:
+        raise ValueError(
+            f"The context variant needs one pooled calls config with call_id and segment_index columns (missing "
+            f"{missing}); build it with `sentiv data build-calls`, or run the hotline tasks with variant segment."
+        )
+    x = features(r.train)
+    call_ids = np.asarray(r.train.dataset["call_id"])
+    positions = np.asarray(r.train.dataset["segment_index"])
+    labelled = np.zeros(len(r.train), dtype=bool)
+    labelled[r.idx] = True
+    labelled[r.val_idx] = True
+    names = r.label_names
+    with torch.random.fork_rng():
+        torch.manual_seed(r.seed)
+        model = SentiVContextModel(
+            SentiVContextConfig(
+                feature_layers=x.shape[1],
+                feature_size=x.shape[2],
+                head="multi_label" if r.multi_label else "single_label",
+                id2label=dict(enumerate(names)),
+                label2id={n: i for i, n in enumerate(names)},
+                sampling_rate=getattr(base[0].config, "sampling_rate", 16000),
+            )
+        )
+    args = r.training_arguments(
+        settings,
+        learning_rate=CONTEXT_LEARNING_RATE,
+        per_device_train_batch_size=CONTEXT_BATCH_CALLS,
+        per_device_eval_batch_size=CONTEXT_BATCH_CALLS,
+        sampler="random",  # whole calls: per-segment class balance comes from the loss's class weights
+        remove_unused_columns=False,
+    )
+    trainer, selection = train_context_model(
+        model,
+        x,
+        call_ids,
+        positions,
+        r.train.labels,
+        labelled,
+        np.union1d(context_rows, r.idx),
+        r.val_idx,
+        args=args,
+        label_names=names,
+        multi_label=r.multi_label,
+        metric=r.metric,
+        patience=settings.patience,
+        quiet=True,
+    )
+    shutil.rmtree(args.output_dir, ignore_errors=True)
+
+    def predict(split: Split) -> np.ndarray:
+        rows = np.arange(len(split))
+        x_split = x if split is r.train else features(split)
+        ids = call_ids if split is r.train else np.asarray(split.dataset["call_id"])
+        index = positions if split is r.train else np.asarray(split.dataset["segment_index"])
+        return predict_context(model, x_split, ids, index, rows)
+
+    return Fitted(predict, {**selection, "mode": "context"}, model, base[1], trainer.card_data)
 
 
 # --- fine-tuning (full or LoRA) -----------------------------------------------------------------------------------

@@ -185,7 +185,7 @@ def markdown_tables(records: list[dict], metrics: tuple[str, ...] | None = None,
         lines += [f"\\* headline metric of the task ({by}; the other tasks by Macro-F1).", ""]
     lines += one_class_note(records)
     if sections:
-        lines += per_class_section(records) + confused_pairs_section(records)
+        lines += per_class_section(records) + confused_pairs_section(records) + context_effect_section(records)
     return "\n".join(lines)
 
 
@@ -215,8 +215,9 @@ def per_class_section(records: list[dict]) -> list[str]:
     return lines
 
 
-def confusion_sum(recs: list[dict]) -> np.ndarray | None:
-    matrices = [np.asarray(r["metrics"]["confusion_matrix"]) for r in recs if "confusion_matrix" in r["metrics"]]
+def confusion_sum(recs: list[dict], key: str = "confusion_matrix") -> np.ndarray | None:
+    """The ``key`` matrices of ``recs`` summed (``label_confusion`` for multi-label runs), or None."""
+    matrices = [np.asarray(r["metrics"][key]) for r in recs if key in r["metrics"]]
     return np.sum(matrices, axis=0) if matrices else None
 
 
@@ -246,6 +247,39 @@ def confused_pairs_section(records: list[dict]) -> list[str]:
         lines.append(f"- **{task}** / {model}: {text}")
     lines.append("")
     return lines
+
+
+def context_effect_section(records: list[dict], k: int = 3) -> list[str]:
+    """How the hotline ``context`` variant changed the most-confused label pairs of the ``segment`` variant
+    (confusions summed over seeds at the largest budget; multi-label runs: `label_confusion`). [] when no hotline
+    task ran both variants."""
+    groups = _top_budget_records(records)
+    lines = []
+    for (task, model), recs in groups.items():
+        if recs[0].get("variant") != "context":
+            continue
+        segment = groups.get((task, recs[0]["model"].rsplit(" (", 1)[0]))
+        key = "label_confusion" if task == "hotline_multilabel" else "confusion_matrix"
+        before, after = (confusion_sum(segment, key) if segment else None), confusion_sum(recs, key)
+        if before is None or after is None:
+            continue
+        names = recs[0]["label_names"]
+        pairs = most_confused_pairs(before, names, k)
+        cells = [
+            f"{a} → {b}: {n} → {int(after[names.index(a), names.index(b)])}"
+            f" ({int(after[names.index(a), names.index(b)]) - n:+d})"
+            for a, b, n in pairs
+        ]
+        lines.append(f"| {task} | {model} | " + ("; ".join(cells) or "no confusions") + " |")
+    if not lines:
+        return []
+    header = [
+        "### What context changed (most-confused pairs of the segment variant: segment count → context count)",
+        "",
+        "| task | model | true → predicted: segment → context (change) |",
+        "|---|---|---|",
+    ]
+    return header + lines + [""]
 
 
 # --- header: dataset, test sets, chance ------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from .learners import TrainSettings
 from .output import OutputLock, check_dataset_manifest, dataset_source
 from .store import ResultsStore
 from .tasks import (
+    CALL_COLUMNS,
     HOTLINE_LABEL_COLUMN,
     ONE_CLASS_FIX,
     Outcome,
@@ -61,6 +62,13 @@ class RunSpec:
     variant: str | None = None
     text_model: str | None = None
     speech_model: str | None = None
+    #: the ``models:`` entry a hotline variant row builds (its ``model`` reads ``"tiny (context)"``).
+    base_model: str | None = None
+
+    @property
+    def model_entry(self) -> str:
+        """The model this run builds (not for multimodal rows, which build ``text_model`` and ``speech_model``)."""
+        return self.base_model or self.model
 
     def key(self, protocol: str, weights: str = "") -> str:
         """The run's key in the results store: the run, the protocol hash and the hash of the weights it starts from
@@ -201,7 +209,7 @@ class BenchmarkRunner:
         """``spec``'s key: the run, the protocol and the identity of the weights of its model(s)."""
         from .cache import fingerprint
 
-        names = [spec.text_model, spec.speech_model] if spec.task == "multimodal" else [spec.model]
+        names = [spec.text_model, spec.speech_model] if spec.task == "multimodal" else [spec.model_entry]
         identities = {name: self.model(name).weights_identity() for name in names}
         identities = {k: v for k, v in identities.items() if v}
         return spec.key(self.protocol, fingerprint(identities)[:12] if identities else "")
@@ -323,7 +331,34 @@ class BenchmarkRunner:
             cfg = self.config.task_config(task)
             split = self.splits(cfg, label_column=HOTLINE_LABEL_COLUMN[task])["train"]
             modality = "speech" if split.has_audio else "text"
+            return self._hotline_rows(task, [m for m in models if modality in m.modalities], split)
         return [RunSpec(task, m.name, 0.0, 0) for m in models if modality in m.modalities]
+
+    def _hotline_rows(self, task: str, models: list[ModelSpec], split: Split) -> list[RunSpec]:
+        """One row per model and `BenchmarkConfig.hotline_variants` entry: ``tiny`` (segment), ``tiny (context)``,
+        ``tiny (balanced)``. The context variant needs call columns and a frozen neural model; where it cannot run,
+        a warning says why and the row is left out."""
+        rows = []
+        for m in models:
+            for variant in self.config.hotline_variants:
+                if variant == "context":
+                    missing = [c for c in CALL_COLUMNS if c not in split.dataset.column_names]
+                    why = (
+                        "it is a baseline (no segment encoder)"
+                        if m.is_baseline
+                        else f"encoder {self.config.encoder!r} is not frozen"
+                        if self.config.encoder != "frozen"
+                        else f"config {self.config.task_config(task)!r} has no {missing} columns (build a calls "
+                        "config with `sentiv data build-calls`)"
+                        if missing
+                        else ""
+                    )
+                    if why:
+                        logger.warning("%s: no context variant for %s: %s.", task, m.name, why)
+                        continue
+                name = m.name if variant == "segment" else f"{m.name} ({variant})"
+                rows.append(RunSpec(task, name, 0.0, 0, variant, base_model=m.name))
+        return rows
 
     def plan(self) -> list[RunSpec]:
         """Every run of the config, in order (task, model, budget, seed; the fusion strategies of one model pair,
@@ -372,11 +407,12 @@ class BenchmarkRunner:
         splits = self.splits(cfg.task_config(spec.task), label_column=HOTLINE_LABEL_COLUMN[spec.task])
         return tasks.run_hotline(
             spec,
-            self.model(spec.model),
+            self.model(spec.model_entry),
             splits,
             fitter,
             n_folds=cfg.hotline_folds,
             metric=headline_metric(spec.task),
+            variant=spec.variant or "segment",
         )
 
     def run_one(self, spec: RunSpec) -> dict:
@@ -390,14 +426,15 @@ class BenchmarkRunner:
             "run_key": self.run_key(spec),
             "task": spec.task,
             "model": spec.model,
-            "fusion": spec.variant,
+            "fusion": spec.variant if spec.task == "multimodal" else None,
+            "variant": spec.variant if spec.task.startswith("hotline_") else None,
             "text_model": spec.text_model,
             "speech_model": spec.speech_model,
             "budget": spec.budget,
             "seed": spec.seed,
             "headline_metric": headline_metric(spec.task),
             "dataset": self._test_source(spec.task),
-            "model_revision": self.model(spec.model).revision if spec.task != "multimodal" else None,
+            "model_revision": self.model(spec.model_entry).revision if spec.task != "multimodal" else None,
             "label_names": list(outcome.label_names),
             "n_train": len(outcome.train_ids),
             "train_ids_sha256": ids_hash(outcome.train_ids),
@@ -426,7 +463,7 @@ class BenchmarkRunner:
         if outcome.checkpoint is None:
             reason = (
                 "a scikit-learn baseline has no transformers checkpoint"
-                if self.model(spec.model if spec.task != "multimodal" else spec.text_model).is_baseline
+                if self.model(spec.model_entry if spec.task != "multimodal" else spec.text_model).is_baseline
                 or (spec.speech_model and self.model(spec.speech_model).is_baseline)
                 else f"{spec.task} runs are not saved (one model per cross-validation fold or a borrowed model)"
             )

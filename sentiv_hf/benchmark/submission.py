@@ -126,8 +126,10 @@ def leaderboard_protocol(task: str, overrides: Mapping[str, str] | None = None) 
 
 
 def model_family(record: dict) -> str:
-    """The submission a record belongs to: its model, or for fusion rows the fused pair (``tiny (average)`` → tiny)."""
-    return record["model"].rsplit(" (", 1)[0] if record.get("fusion") else record["model"]
+    """The submission a record belongs to: its model, or for fusion rows the fused pair (``tiny (average)`` → tiny),
+    and for hotline variant rows their model (``tiny (context)`` → tiny)."""
+    suffixed = record.get("fusion") or record.get("variant") not in (None, "segment")
+    return record["model"].rsplit(" (", 1)[0] if suffixed else record["model"]
 
 
 def _claimed_keys(task: str, headline: str) -> tuple[str, ...]:
@@ -148,6 +150,7 @@ def _entry(task: str, name: str, recs: list[dict]) -> dict:
         "split": task_split(task),
         "label_column": task_label_column(task),
         "headline_metric": headline,
+        **({"variant": recs[0]["variant"]} if recs[0].get("variant") else {}),
         "budgets": sorted({r["budget"] for r in recs}),
         "seeds": sorted({r["seed"] for r in recs}),
         "runs": [

@@ -28,6 +28,7 @@ import numpy as np
 from sentiv_hf.data.loading import Split
 from sentiv_hf.metrics import probabilities_from_logits
 
+from .config import HOTLINE_VARIANTS
 from .fitting import BudgetFit, BudgetFitter
 from .kinds import ModelSpec
 from .learners import Fitted, to_logits
@@ -41,6 +42,8 @@ logger = logging.getLogger(__name__)
 #: ``f1_negative`` is the metrics module's per-class F1 of the class named ``negative`` (`labels.BINARY_LABELS`).
 HEADLINE: dict[str, str] = {"hotline_binary": "f1_negative", "hotline_multilabel": "weighted_f1"}
 HOTLINE_LABEL_COLUMN = {"hotline_binary": "binary_label", "hotline_multilabel": "labels"}
+#: Columns a hotline config needs for the ``context`` variant (a ``calls`` config from ``sentiv data build-calls``).
+CALL_COLUMNS: tuple[str, ...] = ("call_id", "segment_index")
 #: What fixes a hotline binary task whose data has an empty class (all rows one class).
 ONE_CLASS_FIX = (
     "rebuild the dataset with `sentiv data build-speech ... --negative_labels LABEL,...` so that both classes occur "
@@ -335,11 +338,27 @@ def hotline_class_warnings(splits: dict[str, Split], n_folds: int) -> list[str]:
 
 
 def run_hotline(
-    spec: RunSpec, model: ModelSpec, splits: dict[str, Split], fitter: BudgetFitter, *, n_folds: int, metric: str
+    spec: RunSpec,
+    model: ModelSpec,
+    splits: dict[str, Split],
+    fitter: BudgetFitter,
+    *,
+    n_folds: int,
+    metric: str,
+    variant: str = "segment",
 ) -> Outcome:
-    """Grouped CV by ``speaker_id`` on every split of the hotline config pooled together."""
-    from sentiv_hf.data.budgets import budget_indices
+    """Grouped CV by ``speaker_id`` (the caller) on every split of the hotline config pooled together.
 
+    Args:
+        variant: one of `HOTLINE_VARIANTS`: ``segment`` classifies each segment alone (the study's setting);
+            ``context`` trains a `SentiVContextModel` over the segments of whole calls (the budget's segments are
+            labelled, the rest of the training calls is context); ``balanced`` is ``segment`` trained on the budget
+            downsampled to its rarest class (by ``binary_label``; `balanced_indices`).
+    """
+    from sentiv_hf.data.budgets import balanced_indices, budget_indices
+
+    if variant not in HOTLINE_VARIANTS:
+        raise ValueError(f"Unknown hotline variant {variant!r}; choose from {list(HOTLINE_VARIANTS)}.")
     multi = spec.task == "hotline_multilabel"
     pooled = pooled_split(splits)
     modality = "speech" if pooled.has_audio else "text"
@@ -355,9 +374,16 @@ def run_hotline(
     fold_info, train_ids = [], []
     for k, (pool, val, test) in enumerate(hotline_folds(strat, groups, n_folds)):
         chosen = pool[budget_indices([strat[i] for i in pool], spec.budget, spec.seed)]
-        fitted = fitter.fit_rows(
-            model, modality, pooled, chosen, pooled, val, seed=spec.seed, metric=metric, multi_label=multi
-        )
+        if variant == "balanced":
+            chosen = chosen[balanced_indices([strat[i] for i in chosen], spec.seed)]
+        if variant == "context":
+            fitted = fitter.fit_context_rows(
+                model, pooled, chosen, pool, val, seed=spec.seed, metric=metric, multi_label=multi
+            )
+        else:
+            fitted = fitter.fit_rows(
+                model, modality, pooled, chosen, pooled, val, seed=spec.seed, metric=metric, multi_label=multi
+            )
         logits[test] = fitted.predict(pooled)[test]
         fold_ids = [pooled.ids[i] for i in chosen]
         train_ids += fold_ids

@@ -149,15 +149,16 @@ class _Leaderboard:
         ids = [i for p in parts for i in p.ids]
         return ids, np.concatenate([p.labels for p in parts]), parts[0].label_names, parts[0].multi_label
 
-    def training(self, task: str, budget: float, seed: int) -> tuple[int, str]:
-        """``(n_train, train_ids_sha256)`` the benchmark records for a run of ``task`` at ``budget`` and ``seed``."""
-        key = (task, float(budget), int(seed))
+    def training(self, task: str, budget: float, seed: int, variant: str | None = None) -> tuple[int, str]:
+        """``(n_train, train_ids_sha256)`` the benchmark records for a run of ``task`` at ``budget`` and ``seed``
+        (hotline tasks: of ``variant``)."""
+        key = (task, float(budget), int(seed), variant)
         if key not in self._trained:
-            ids = self._training_ids(task, float(budget), int(seed))
+            ids = self._training_ids(task, float(budget), int(seed), variant)
             self._trained[key] = (len(ids), ids_hash(ids))
         return self._trained[key]
 
-    def _training_ids(self, task: str, budget: float, seed: int) -> list[str]:
+    def _training_ids(self, task: str, budget: float, seed: int, variant: str | None = None) -> list[str]:
         """The training ids of one run, drawn with the same calls as the task in `sentiv_hf.benchmark.tasks`."""
         from . import tasks
         from .runner import RunSpec
@@ -181,6 +182,8 @@ class _Leaderboard:
             self._drawer,
             n_folds=self.hotline_folds,
             metric=protocol.headline_metric,
+            # the context variant labels the segment variant's ids (its calls are context): draw those
+            variant="balanced" if variant == "balanced" else "segment",
         )
         return outcome.train_ids
 
@@ -250,10 +253,12 @@ def _check_grid(entry: dict, where: str, report: ValidationReport) -> None:
         report.errors.append(f"{where}: some (budget, seed) runs appear more than once.")
 
 
-def _check_training(run: dict, task: str, board: _Leaderboard, run_where: str, report: ValidationReport) -> None:
+def _check_training(
+    run: dict, task: str, board: _Leaderboard, run_where: str, report: ValidationReport, variant: str | None = None
+) -> None:
     """``n_train`` and ``train_ids_sha256`` must be those of the budget the leaderboard draws for the run."""
     try:
-        n_train, digest = board.training(task, run["budget"], run["seed"])
+        n_train, digest = board.training(task, run["budget"], run["seed"], variant)
     except (FileNotFoundError, ValueError) as err:  # a config the draw needs lacks a split or column
         report.errors.append(f"{run_where}: cannot draw the training ids of this budget: {err}")
         return
@@ -361,7 +366,7 @@ def _check_entry(entry: dict, where: str, board: _Leaderboard, tolerance: float,
     gold_index = {i: k for k, i in enumerate(ids)}
     for run in entry["runs"]:
         run_where = f"{where} budget {run['budget']:g} seed {run['seed']}"
-        _check_training(run, entry["task"], board, run_where, report)
+        _check_training(run, entry["task"], board, run_where, report, entry.get("variant"))
         preds = run["predictions"]
         if not _check_predictions(preds, ids, gold_index, names, protocol.split, run_where, report):
             continue

@@ -6,6 +6,8 @@ Subcommands:
 * ``build-speech MANIFEST --audio_dir AUDIO --output_dir DIR``: the ``speech`` (and ``multimodal``) configs;
   ``--multi-label [--negative_labels A,B]`` for hotline data, ``--allow-outside-audio-dir`` to embed files that lie
   outside AUDIO.
+* ``build-calls CALLS --audio-dir AUDIO --output_dir DIR [--annotations SPANS] [--segment-seconds 15,30,45]``:
+  the ``calls`` config(s): whole call recordings cut into labelled segments (`sentiv_hf.data.calls`).
 * ``push DIR --repo-id ORG/NAME [--gated manual|auto] [--private]``: publish the folder (gated dataset repo).
 * ``stats [DIR]``: rows per config and split, and the label distribution (default DIR: the bundled demo corpus).
 
@@ -51,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sentiv data",
         description="Build Hub-ready dataset folders, print their statistics, push them to the Hub.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="{build-text,build-speech,push,stats}")
+    sub = parser.add_subparsers(dest="command", metavar="{build-text,build-speech,build-calls,push,stats}")
     sub.required = True
 
     text = sub.add_parser("build-text", help="build the text config from an xlsx/csv/parquet/jsonl table")
@@ -82,6 +84,44 @@ def build_parser() -> argparse.ArgumentParser:
         "are rejected, since the file's bytes are embedded in the dataset",
     )
     _add_label_options(speech)
+
+    calls = sub.add_parser("build-calls", help="cut whole call recordings into the labelled segments of `calls`")
+    calls.add_argument(
+        "manifest", metavar="CALLS_MANIFEST", help="CSV, JSON Lines or XLSX with call_id, path, caller_id (+ split)"
+    )
+    calls.add_argument("--audio-dir", required=True, metavar="AUDIO", help="folder the manifest paths are relative to")
+    add_output_dir(calls, required=True, help="the dataset folder (other configs are kept)")
+    calls.add_argument(
+        "--annotations", metavar="SPANS", help="table of labelled spans: call_id, start, end, label (';' for several)"
+    )
+    calls.add_argument(
+        "--segments",
+        choices=["fixed", "annotated"],
+        default="fixed",
+        help="fixed windows (default) or one segment per annotated span",
+    )
+    calls.add_argument(
+        "--segment-seconds",
+        metavar="S[,S...]",
+        help="window length(s) in seconds (default 30); several, e.g. 15,30,45, write one config each: calls for "
+        "30 s (else the first length), calls-<S>s for the others",
+    )
+    calls.add_argument("--overlap", type=float, default=0.0, help="seconds shared by consecutive windows")
+    calls.add_argument(
+        "--labels", metavar="A,B,...", help="the declared label set; spans with another label are rejected"
+    )
+    calls.add_argument(
+        "--negative_labels",
+        metavar="A,B,...",
+        help="the labels that make binary_label negative (any case; recorded in the card). Default: every label "
+        "except Enjoyment, Neutral, Surprise and None",
+    )
+    calls.add_argument(
+        "--allow-outside-audio-dir",
+        action="store_true",
+        help="accept recordings outside --audio-dir (their segments are embedded in the dataset)",
+    )
+    _add_label_options(calls)
 
     push = sub.add_parser("push", help="publish a dataset folder to the Hub (token from login or HF_TOKEN)")
     push.add_argument("folder", metavar="DIR", help="the dataset folder")
@@ -128,6 +168,27 @@ def _build_speech(args: argparse.Namespace) -> int:
     for summary in summaries:
         print(summary)
     print(f"Wrote {', '.join(s.config for s in summaries)} to {args.output_dir}")
+    return 0
+
+
+def _build_calls(args: argparse.Namespace) -> int:
+    from ..data.calls import build_calls_dataset
+
+    summary = build_calls_dataset(
+        args.manifest,
+        args.audio_dir,
+        args.output_dir,
+        annotations=args.annotations,
+        segments=args.segments,
+        segment_seconds=args.segment_seconds,
+        overlap=args.overlap,
+        labels=args.labels,
+        negative_labels=args.negative_labels,
+        allow_outside_audio_dir=args.allow_outside_audio_dir,
+        **_label_kwargs(args),
+    )
+    print(summary)
+    print(f"Wrote {', '.join(summary.segments)} to {args.output_dir}")
     return 0
 
 
@@ -225,7 +286,13 @@ def _user_errors() -> tuple[type[Exception], ...]:
     )
 
 
-COMMANDS = {"build-text": _build_text, "build-speech": _build_speech, "push": _push, "stats": _stats}
+COMMANDS = {
+    "build-text": _build_text,
+    "build-speech": _build_speech,
+    "build-calls": _build_calls,
+    "push": _push,
+    "stats": _stats,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

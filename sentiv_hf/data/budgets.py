@@ -103,6 +103,32 @@ def budget_indices(labels: Sequence[object], fraction: float, seed: int) -> np.n
     return np.sort(budget_order(labels, seed)[:size]).astype(np.int64)
 
 
+def balanced_indices(labels: Sequence[object], seed: int) -> np.ndarray:
+    """Positions of a class-balanced subset: every class present is downsampled, at random, to the size of the rarest
+    one (the class-balanced ablation of the hotline study). Sorted ascending.
+
+    Args:
+        labels: one label per row (lists are keyed on their first label, as budgets are).
+        seed: the sampling seed.
+
+    Example:
+        >>> labels = ["negative"] * 2 + ["non-negative"] * 6
+        >>> picked = balanced_indices(labels, seed=0)
+        >>> len(picked), sorted(labels[i] for i in picked)
+        (4, ['negative', 'negative', 'non-negative', 'non-negative'])
+    """
+    keys = [_stratify_key(v) for v in labels]
+    groups: dict[Hashable, list[int]] = {}
+    for i, key in enumerate(keys):
+        groups.setdefault(key, []).append(i)
+    if not groups:
+        return np.zeros(0, dtype=np.int64)
+    smallest = min(len(rows) for rows in groups.values())
+    rng = np.random.default_rng(seed)
+    picked = [rng.choice(rows, size=smallest, replace=False) for _, rows in sorted(groups.items(), key=str)]
+    return np.sort(np.concatenate(picked)).astype(np.int64)
+
+
 def _budget_labels(dataset, label_column: str) -> list[object]:
     from datasets import Sequence as SequenceFeature
 

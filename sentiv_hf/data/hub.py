@@ -40,6 +40,7 @@ from .staging import BACKUP_PREFIX, STAGING_PREFIX, FolderStage
 logger = logging.getLogger(__name__)
 
 DEFAULT_CONFIG = "text"
+DEFAULT_PRETTY_NAME = "SentiV: Vietnamese emotion recognition (text, speech, speech+text)"
 LICENSE_NAME = "sentiv-research-only"
 LICENSE_FILE = "LICENSE.md"
 DEFAULT_MAX_SHARD_SIZE = "500MB"
@@ -75,7 +76,7 @@ DEFAULT_CITATION = """\
 }"""
 TAGS = ["emotion-recognition", "speech-emotion-recognition", "vietnamese", "low-resource", "sentiv"]
 TASK_CATEGORIES = ["text-classification", "audio-classification"]
-CONFIG_ORDER = ("text", "speech", "multimodal")
+CONFIG_ORDER = ("text", "speech", "multimodal", "calls")
 
 _SECTION_RE = re.compile(r"<!-- sentiv-config:(?P<name>[\w.-]+) -->\n(?P<body>.*?)<!-- /sentiv-config -->\n?", re.S)
 
@@ -124,6 +125,7 @@ def write_config(
     default: bool | None = None,
     rejects: RejectLog | None = None,
     negative_labels: list[str] | None = None,
+    segments: Mapping[str, object] | None = None,
 ) -> dict[str, list[Path]]:
     """Write one config of a Hub-ready dataset folder and merge it into ``out_dir/README.md``, atomically.
 
@@ -139,6 +141,8 @@ def write_config(
         rejects: the build's rejected rows, written as ``<config>/rejected.csv`` with the shards.
         negative_labels: for a multi-label config, the fine-grained labels its ``binary_label`` counts as
             negative; recorded in the card's YAML under ``negative_labels: {<config>: [...]}``.
+        segments: for a config of call segments, how they were cut (``mode``, ``segment_seconds``, ``overlap``,
+            ``label_rule``, ``max_seconds``); recorded in the card's YAML under ``segments: {<config>: {...}}``.
 
     Returns:
         The written Parquet files per split, e.g. ``{"train": [DIR/text/train-00000-of-00001.parquet], ...}``.
@@ -168,6 +172,7 @@ def write_config(
             default=default,
             rejects=rejects,
             negative_labels=negative_labels,
+            segments=segments,
         )
     return {split: [stage.final_path(p) for p in paths] for split, paths in written.items()}
 
@@ -190,6 +195,7 @@ def stage_config(
     default: bool | None = None,
     rejects: RejectLog | None = None,
     negative_labels: list[str] | None = None,
+    segments: Mapping[str, object] | None = None,
 ) -> dict[str, list[Path]]:
     """`write_config` into an open `FolderStage`, so that several configs (speech and multimodal) are swapped in
     together when the stage commits. Arguments as `write_config`; returns the staged Parquet files per split."""
@@ -235,6 +241,7 @@ def stage_config(
         description=description,
         default=(config_name == DEFAULT_CONFIG) if default is None else default,
         negative_labels=negative_labels,
+        segments=segments,
     )
     return written
 
@@ -255,9 +262,10 @@ def update_dataset_card(
     data_files: Mapping[str, str] | None = None,
     description: str = "",
     default: bool = False,
-    pretty_name: str = "SentiV: Vietnamese emotion recognition (text, speech, speech+text)",
+    pretty_name: str | None = None,
     citation: str = DEFAULT_CITATION,
     negative_labels: list[str] | None = None,
+    segments: Mapping[str, object] | None = None,
 ) -> Path:
     """Merge one config into ``out_dir/README.md``, keeping every other config already in the card.
 
@@ -271,9 +279,10 @@ def update_dataset_card(
         data_files: ``{split: pattern}`` relative to ``out_dir``; defaults to ``{split: "<config>/<split>-*"}``.
         description: Markdown for the config's section of the card.
         default: make this config the one ``load_dataset(DIR)`` loads without a config name.
-        pretty_name: the card title.
+        pretty_name: the card title; by default the card's current title, else `DEFAULT_PRETTY_NAME`.
         citation: BibTeX shown in the card.
         negative_labels: see `write_config`; ``None`` removes the config's entry.
+        segments: see `write_config`; ``None`` removes the config's entry.
 
     Returns:
         The path of the card.
@@ -294,6 +303,7 @@ def update_dataset_card(
             pretty_name=pretty_name,
             citation=citation,
             negative_labels=negative_labels,
+            segments=segments,
         )
     return stage.out_dir / "README.md"
 
@@ -307,12 +317,15 @@ def _stage_card(
     data_files: Mapping[str, str] | None = None,
     description: str = "",
     default: bool = False,
-    pretty_name: str = "SentiV: Vietnamese emotion recognition (text, speech, speech+text)",
+    pretty_name: str | None = None,
     citation: str = DEFAULT_CITATION,
     negative_labels: list[str] | None = None,
+    segments: Mapping[str, object] | None = None,
 ) -> None:
     """Write the merged card (and the licence, if the folder has none) into the stage; see `update_dataset_card`."""
     card_data, old_text = _load_card_data(stage.current("README.md"))
+    # A build of one config does not retitle a card that another script named (the demo corpus's).
+    pretty_name = pretty_name or card_data.get("pretty_name") or DEFAULT_PRETTY_NAME
 
     if isinstance(split_infos, Mapping) and not isinstance(split_infos, SplitDict):
         split_dict = SplitDict()
@@ -341,11 +354,11 @@ def _stage_card(
         if isinstance(card_data["dataset_info"], list):
             card_data["dataset_info"] = sorted(card_data["dataset_info"], key=lambda c: _config_key(c["config_name"]))
 
-    # A top-level field, not a key of the `configs:` entry: datasets passes those on to the Parquet builder.
-    mapping = {k: v for k, v in (card_data.get("negative_labels") or {}).items() if k != config_name}
-    if negative_labels is not None:
-        mapping[config_name] = list(negative_labels)
-    card_data["negative_labels"] = dict(sorted(mapping.items(), key=lambda kv: _config_key(kv[0]))) or None
+    # Top-level fields, not keys of the `configs:` entry: datasets passes those on to the Parquet builder.
+    _set_config_field(
+        card_data, "negative_labels", config_name, None if negative_labels is None else list(negative_labels)
+    )
+    _set_config_field(card_data, "segments", config_name, None if segments is None else dict(segments))
 
     total = _total_examples(card_data)
     metadata = {
@@ -372,6 +385,14 @@ def _stage_card(
         (stage.path / LICENSE_FILE).write_text(
             f"# {LICENSE_NAME}\n\nTerms of use of the SentiV dataset:\n\n{TERMS_OF_USE}\n", "utf-8"
         )
+
+
+def _set_config_field(card_data: DatasetCardData, field: str, config_name: str, value: object) -> None:
+    """Set ``card_data[field][config_name]`` (``None`` removes it), keeping the other configs' entries."""
+    mapping = {k: v for k, v in (card_data.get(field) or {}).items() if k != config_name}
+    if value is not None:
+        mapping[config_name] = value
+    card_data[field] = dict(sorted(mapping.items(), key=lambda kv: _config_key(kv[0]))) or None
 
 
 def _infos_by_config(card_data: DatasetCardData) -> dict[str, dict]:

@@ -118,6 +118,26 @@ def probe_audio(path: str | os.PathLike) -> AudioInfo:
         >>> info.duration, info.sample_rate, info.num_channels  # doctest: +SKIP
         (2.5, 8000, 2)
     """
+    return decode_checked(path)[1]
+
+
+def decode_checked(path: str | os.PathLike):  # noqa: ANN201  (returns a torch.Tensor; torch is imported lazily)
+    """Decode an audio file once with the checks of `probe_audio`, and return its samples too.
+
+    `probe_audio` keeps only the `AudioInfo`; `sentiv_hf.data.calls` also cuts the samples into segments, so that a
+    whole call is decoded once.
+
+    Returns:
+        ``(samples, info)``: a float32 ``(channels, samples)`` tensor at the file's own rate, and its `AudioInfo`.
+
+    Raises:
+        AudioDecodeError: as `probe_audio`.
+
+    Example:
+        >>> samples, info = decode_checked("call.flac")  # doctest: +SKIP
+        >>> samples.shape, info.sample_rate  # doctest: +SKIP
+        (torch.Size([1, 960000]), 16000)
+    """
     from torchcodec.decoders import AudioDecoder
 
     path = Path(path)
@@ -143,7 +163,7 @@ def probe_audio(path: str | os.PathLike) -> AudioInfo:
         raise AudioDecodeError(path, "zero-length audio", "the file decodes to no audio samples")
     rate = int(samples.sample_rate)
     _check_samples(path, samples.data, int(num_samples), rate)
-    return AudioInfo(num_samples / rate, rate, int(num_channels), int(num_samples))
+    return samples.data, AudioInfo(num_samples / rate, rate, int(num_channels), int(num_samples))
 
 
 def _check_samples(path: Path, data, num_samples: int, rate: int) -> None:  # noqa: ANN001  (a torch.Tensor)
@@ -226,16 +246,23 @@ def _clean(value: object) -> str | None:
     return unicodedata.normalize("NFC", str(value)).strip() if _present(value) else None
 
 
-def _resolve_columns(columns: Sequence[str], manifest: Path) -> dict[str, str]:
+def _resolve_columns(
+    columns: Sequence[str],
+    manifest: Path,
+    required: Sequence[str] = REQUIRED_COLUMNS,
+    optional: Sequence[str] = OPTIONAL_COLUMNS,
+    kind: str = "A speech manifest",
+    title: str = "Manifest",
+) -> dict[str, str]:
+    """``{wanted name: column as spelled in the file}``, matched case-insensitively; shared with build-calls."""
     by_key = {str(c).strip().casefold(): c for c in columns}
-    missing = [c for c in REQUIRED_COLUMNS if c not in by_key]
+    missing = [c for c in required if c not in by_key]
     if missing:
         raise ValueError(
-            f"Manifest {manifest} lacks the required column(s) {missing}; it has {list(columns)}. "
-            f"A speech manifest needs {list(REQUIRED_COLUMNS)} (optional: {list(OPTIONAL_COLUMNS)}); rename the "
-            "columns in the file."
+            f"{title} {manifest} lacks the required column(s) {missing}; it has {list(columns)}. "
+            f"{kind} needs {list(required)} (optional: {list(optional)}); rename the columns in the file."
         )
-    return {c: by_key[c] for c in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS) if c in by_key}
+    return {c: by_key[c] for c in (*required, *optional) if c in by_key}
 
 
 class _MultiLabelNames:
@@ -717,4 +744,11 @@ def _stage_multimodal(
     return _summary("multimodal", log, mm_splits, counts, SPEECH_LABELS, rejects_path)
 
 
-__all__ = ["MIN_AUDIO_SAMPLES", "AudioDecodeError", "AudioInfo", "build_speech_dataset", "probe_audio"]
+__all__ = [
+    "MIN_AUDIO_SAMPLES",
+    "AudioDecodeError",
+    "AudioInfo",
+    "build_speech_dataset",
+    "decode_checked",
+    "probe_audio",
+]

@@ -204,8 +204,8 @@ def make_compute_metrics(
         label_names: Class names by id (e.g. ``[model.config.id2label[i] for i in range(num_labels)]``).
         multi_label: Multi-hot targets and sigmoid outputs.
         threshold: Multi-label decision threshold.
-        include_confusion_matrix: Also return ``confusion_matrix`` (a list of lists; loggers that expect scalars
-            such as TensorBoard skip it), off by default.
+        include_confusion_matrix: Also return ``confusion_matrix`` (multi-label: ``label_confusion``), a list of
+            lists that loggers expecting scalars (TensorBoard) skip; off by default.
         n_bins: ECE bins.
 
     Example:
@@ -227,6 +227,7 @@ def make_compute_metrics(
         )
         if not include_confusion_matrix:
             metrics.pop("confusion_matrix", None)
+            metrics.pop("label_confusion", None)
         return metrics
 
     return compute_metrics

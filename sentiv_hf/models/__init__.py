@@ -1,16 +1,17 @@
-"""SentiV models: the speech classifier, the speech+text fusion model, their configs, pipelines and tiny builders.
+"""SentiV models: the speech classifier, the speech+text fusion model, the call context model, their configs,
+pipelines and tiny builders.
 
 Layer: models, at the bottom next to ``labels``, ``data`` and ``metrics``. It may import ``sentiv_hf.labels``,
 ``sentiv_hf.data`` (audio cropping), ``sentiv_hf.errors``, ``sentiv_hf.registration``, torch, transformers and peft;
 never ``training``, ``benchmark`` or ``commands``.
 
 Importing this package registers the configs with `AutoConfig`, the speech model with
-`AutoModelForAudioClassification` and the fusion model with `AutoModel`; the ``sentiv-emotion`` pipeline is
-registered as soon as ``transformers.pipelines`` is imported (at once if it already is; importing it here would
-pull in the whole pipelines stack). The classes are also registered for auto-class export, so ``save_pretrained``
-copies their code and writes ``auto_map`` (loadable with ``trust_remote_code=True`` where sentiv_hf is not
-installed). ``import sentiv_hf`` alone does none of this until transformers' Auto classes are imported
-(`sentiv_hf.registration`).
+`AutoModelForAudioClassification` and the fusion and context models with `AutoModel`; the ``sentiv-emotion``
+pipeline is registered as soon as ``transformers.pipelines`` is imported (at once if it already is; importing it
+here would pull in the whole pipelines stack). The classes are also registered for auto-class export, so
+``save_pretrained`` copies their code and writes ``auto_map`` (loadable with ``trust_remote_code=True`` where
+sentiv_hf is not installed). ``import sentiv_hf`` alone does none of this until transformers' Auto classes are
+imported (`sentiv_hf.registration`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from transformers import AutoConfig, AutoModel, AutoModelForAudioClassification
 
 from ..registration import register_what_is_imported
 from .audio_input import AudioInputError, prepare_waveform
+from .configuration_sentiv_context import SentiVContextConfig
 from .configuration_sentiv_fusion import SentiVFusionConfig
 from .configuration_sentiv_speech import SentiVSpeechConfig
 from .fusion_strategies import (
@@ -34,9 +36,10 @@ from .fusion_strategies import (
     temperature_nll,
 )
 from .lora import add_lora
+from .modeling_sentiv_context import SentiVContextModel
 from .modeling_sentiv_fusion import SentiVFusionModel
 from .modeling_sentiv_speech import SentiVSpeechForAudioClassification
-from .outputs import SentiVFusionOutput, SpeechClassifierOutput
+from .outputs import SentiVContextOutput, SentiVFusionOutput, SpeechClassifierOutput
 from .pooling import POOLING_REGISTRY, build_pooling
 from .text import TEXT_MAX_LENGTH, VietnameseWordSegmenter, load_text_model_and_tokenizer, segment_texts
 
@@ -47,12 +50,16 @@ if TYPE_CHECKING:
 def _register() -> None:
     AutoConfig.register(SentiVSpeechConfig.model_type, SentiVSpeechConfig, exist_ok=True)
     AutoConfig.register(SentiVFusionConfig.model_type, SentiVFusionConfig, exist_ok=True)
+    AutoConfig.register(SentiVContextConfig.model_type, SentiVContextConfig, exist_ok=True)
     AutoModelForAudioClassification.register(SentiVSpeechConfig, SentiVSpeechForAudioClassification, exist_ok=True)
     AutoModel.register(SentiVFusionConfig, SentiVFusionModel, exist_ok=True)
+    AutoModel.register(SentiVContextConfig, SentiVContextModel, exist_ok=True)
     SentiVSpeechConfig.register_for_auto_class("AutoConfig")
     SentiVFusionConfig.register_for_auto_class("AutoConfig")
     SentiVSpeechForAudioClassification.register_for_auto_class("AutoModelForAudioClassification")
     SentiVFusionModel.register_for_auto_class("AutoModel")
+    SentiVContextConfig.register_for_auto_class("AutoConfig")
+    SentiVContextModel.register_for_auto_class("AutoModel")
 
 
 _register()
@@ -73,6 +80,9 @@ __all__ = [
     "FUSION_STRATEGIES",
     "POOLING_REGISTRY",
     "TEXT_MAX_LENGTH",
+    "SentiVContextConfig",
+    "SentiVContextModel",
+    "SentiVContextOutput",
     "SentiVEmotionPipeline",
     "SentiVFusionConfig",
     "SentiVFusionModel",

@@ -54,3 +54,22 @@ class SentiVFusionOutput(ModelOutput):
     speech_logits: torch.FloatTensor | None = None
     fusion_weights: torch.FloatTensor | None = None
     modalities: tuple[str, ...] | None = None
+
+
+@dataclass
+class SentiVContextOutput(ModelOutput):
+    """Output of `SentiVContextModel`.
+
+    Args:
+        loss (`torch.FloatTensor` of shape `()`, *optional*): classification loss averaged over the real, labelled
+            segments, when `labels` are given.
+        logits (`torch.FloatTensor` of shape `(batch_size, segments, num_labels)`): per-segment scores before
+            softmax/sigmoid. The binary head returns two columns `[0, z]`, so that softmax gives `sigmoid(z)` for
+            label 1. Rows of padded segments are meaningless.
+        hidden_states (`torch.FloatTensor` of shape `(batch_size, segments, d_model)`): the context encoder's output
+            per segment (what the classifier reads, before dropout).
+    """
+
+    loss: torch.FloatTensor | None = None
+    logits: torch.FloatTensor | None = None
+    hidden_states: torch.FloatTensor | None = None

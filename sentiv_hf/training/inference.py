@@ -29,6 +29,11 @@ logger = logging.getLogger(__name__)
 #: The dataset config each task reads by default.
 TASK_DATASET_CONFIGS = {"text": "text", "speech": "speech", "fusion": "multimodal"}
 
+#: The tasks `load_for_inference` loads by default (``sentiv predict``, ``sentiv evaluate``).
+INFERENCE_TASKS = ("text", "speech", "fusion")
+#: The model type of a whole-call checkpoint (`SentiVContextModel`); ``sentiv predict-call`` runs it.
+CONTEXT_MODEL_TYPE = "sentiv-context"
+
 #: The file ``sentiv train`` writes next to a checkpoint: the dataset, config and ids the run trained on.
 TRAIN_RECORD = "train_ids.json"
 #: How that file names the bundled demo corpus (``sentiv train`` without ``--dataset``).
@@ -58,7 +63,7 @@ class TrainingDataset:
 
 
 def task_of_config(config, checkpoint: str) -> str:
-    """``text``, ``speech`` or ``fusion`` from a checkpoint's config; `UserError` for anything else.
+    """``text``, ``speech``, ``fusion`` or ``context`` from a checkpoint's config; `UserError` for anything else.
 
     Args:
         config: the checkpoint's `PreTrainedConfig`.
@@ -74,22 +79,27 @@ def task_of_config(config, checkpoint: str) -> str:
         return "fusion"
     if model_type == "sentiv-speech":
         return "speech"
+    if model_type == CONTEXT_MODEL_TYPE:
+        return "context"
     architectures = getattr(config, "architectures", None) or []
     if any(a.endswith("ForSequenceClassification") for a in architectures):
         return "text"
     raise UserError(
         f"{checkpoint} is a {model_type!r} model ({', '.join(architectures) or 'no architectures'}), not a SentiV "
-        "checkpoint: expected a sequence classifier (text), a 'sentiv-speech' or a 'sentiv-fusion' model."
+        "checkpoint: expected a sequence classifier (text), a 'sentiv-speech', 'sentiv-fusion' or "
+        "'sentiv-context' model."
     )
 
 
-def load_for_inference(checkpoint: str) -> dict[str, Any]:
+def load_for_inference(checkpoint: str, tasks: tuple[str, ...] = INFERENCE_TASKS) -> dict[str, Any]:
     """Load a checkpoint for evaluation/prediction: ``{task, model, tokenizer, feature_extractor, segmenter, ...}``.
 
     Args:
         checkpoint: a folder written by ``sentiv train`` / ``save_pretrained``, or a Hub id.
+        tasks: the tasks the caller can run; another kind of checkpoint is a `UserError` saying what runs it
+            (``sentiv predict-call`` passes ``("speech", "context")``).
 
-    Returns a dict with ``task`` (``text``/``speech``/``fusion``), ``model`` (in eval mode), ``tokenizer``,
+    Returns a dict with ``task`` (``text``/``speech``/``fusion``/``context``), ``model`` (in eval mode), ``tokenizer``,
     ``feature_extractor`` and ``segmenter`` (None where the task has none), ``max_length`` (text and fusion),
     ``label_names``, ``multi_label``, ``max_seconds``, ``sampling_rate`` and ``min_audio_samples`` (the shortest
     clip the speech encoder takes, see `sentiv_hf.models.audio_input.min_audio_samples`).
@@ -114,6 +124,7 @@ def load_for_inference(checkpoint: str) -> dict[str, Any]:
         with hub_access(f"model {checkpoint!r}"):
             config = load_model_config(checkpoint)
             task = task_of_config(config, checkpoint)
+            _check_task(task, tasks, checkpoint)
             parts = _load_parts(checkpoint, config, task)
     except OSError as error:  # not a Hub failure: a file the checkpoint lacks (locally, or in the offline cache)
         raise UserError(_incomplete_checkpoint(checkpoint, error)) from None
@@ -122,12 +133,25 @@ def load_for_inference(checkpoint: str) -> dict[str, Any]:
     id2label = model.config.id2label
     parts["label_names"] = [str(id2label[i]) for i in range(len(id2label))]
     parts["multi_label"] = getattr(model.config, "head", "single_label") == "multi_label"
-    # A fusion checkpoint keeps the audio preprocessing in its speech sub-config (where the speech model read it).
-    audio_config = getattr(model.config, "speech_config", None) if task == "fusion" else model.config
+    # A fusion checkpoint keeps the audio preprocessing in its speech sub-config (where the speech model read it),
+    # a context checkpoint in its segment model's config.
+    audio_config = {"fusion": "speech_config", "context": "segment_config"}.get(task)
+    audio_config = getattr(model.config, audio_config, None) if audio_config else model.config
     parts["max_seconds"] = float(getattr(audio_config, "max_duration_s", None) or 8.0)
     parts["sampling_rate"] = int(getattr(audio_config, "sampling_rate", None) or 16000)
     parts["min_audio_samples"] = min_audio_samples(audio_config) if audio_config is not None else 1
     return parts
+
+
+def _check_task(task: str, tasks: tuple[str, ...], checkpoint: str) -> None:
+    """`UserError` when the caller cannot run a ``task`` checkpoint, naming the command that can."""
+    if task in tasks:
+        return
+    runner = {"context": f"`sentiv predict-call CALL.wav --model {checkpoint}`"}.get(task, "`sentiv predict`")
+    raise UserError(
+        f"{checkpoint} is a {task} checkpoint, but this command takes {' or '.join(tasks)} checkpoints; "
+        f"run it with {runner}."
+    )
 
 
 def _incomplete_checkpoint(checkpoint: str, error: OSError) -> str:
@@ -165,6 +189,9 @@ def _load_parts(checkpoint: str, config, task: str) -> dict[str, Any]:
         parts["max_length"] = getattr(config, "text_max_length", None) or TEXT_MAX_LENGTH
     elif task == "speech":
         parts["model"] = AutoModelForAudioClassification.from_pretrained(checkpoint)
+        parts["feature_extractor"] = AutoFeatureExtractor.from_pretrained(checkpoint)
+    elif task == "context":
+        parts["model"] = AutoModel.from_pretrained(checkpoint)
         parts["feature_extractor"] = AutoFeatureExtractor.from_pretrained(checkpoint)
     else:
         parts["model"] = AutoModel.from_pretrained(checkpoint)
@@ -373,7 +400,9 @@ def predict_logits(parts: dict[str, Any], dataset, collator, batch_size: int = 8
 
 
 __all__ = [
+    "CONTEXT_MODEL_TYPE",
     "DEMO_DATASET",
+    "INFERENCE_TASKS",
     "TASK_DATASET_CONFIGS",
     "TRAIN_RECORD",
     "TrainingDataset",

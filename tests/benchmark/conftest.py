@@ -1,11 +1,11 @@
-"""Fixtures shared by the benchmark tests: one small corpus (text/speech/multimodal + hotline) per session, and one
-finished benchmark over it that several tests read."""
+"""Fixtures shared by the benchmark tests: one small corpus (text/speech/multimodal + hotline + calls) per session,
+and one finished benchmark over it that several tests read."""
 
 from __future__ import annotations
 
 import pytest
 
-from .fixtures import make_corpus, make_hotline, run_benchmark
+from .fixtures import make_calls, make_corpus, make_hotline, run_benchmark
 
 
 @pytest.fixture(scope="session")
@@ -13,6 +13,7 @@ def corpus(tmp_path_factory):
     root = tmp_path_factory.mktemp("corpus")
     make_corpus(root)
     make_hotline(root)
+    make_calls(root)
     return root
 
 

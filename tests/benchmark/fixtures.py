@@ -149,6 +149,64 @@ def make_hotline(
     return root
 
 
+def make_calls(root: Path, *, n_callers: int = 9, calls_per_caller: int = 2, segments: int = 8, seed: int = 0) -> Path:
+    """Write a ``calls`` config (what ``sentiv data build-calls`` writes): consecutive segments of whole calls with
+    ``call_id``, ``segment_index``, ``start``/``end``, multi-label ``labels`` and ``binary_label``.
+
+    Emotions persist over runs of 2-4 segments, and one segment in three of a negative run sounds neutral but keeps
+    the run's labels, so the neighbours carry signal that a segment alone lacks.
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for c in range(n_callers):
+        for k in range(calls_per_caller):
+            index = 0
+            while index < segments:
+                length = int(rng.integers(2, 5))
+                negative = bool(rng.integers(0, 2))
+                labels = (
+                    sorted(set(rng.choice(len(HOTLINE_TYPES), size=rng.integers(1, 3)).tolist())) if negative else []
+                )
+                for _ in range(min(length, segments - index)):
+                    masked = negative and rng.random() < 0.34
+                    audio = _tone(0, rng) * 0.3 if (masked or not negative) else _tone(labels[0] + 1, rng)
+                    rows.append((f"call{c}-{k}", index, f"caller{c}", labels, int(negative), audio))
+                    index += 1
+    features = Features(
+        {
+            "id": Value("string"),
+            "audio": Audio(sampling_rate=SR),
+            "labels": Sequence(ClassLabel(names=HOTLINE_TYPES)),
+            "binary_label": ClassLabel(names=BINARY_LABELS),
+            "call_id": Value("string"),
+            "segment_index": Value("int32"),
+            "start": Value("float32"),
+            "end": Value("float32"),
+            "speaker_id": Value("string"),
+        }
+    )
+    split_of = {f"caller{c}": ("train", "validation", "test")[min(c * 3 // n_callers, 2)] for c in range(n_callers)}
+    splits = {}
+    for split in ("train", "validation", "test"):
+        chosen = [r for r in rows if split_of[r[2]] == split]
+        splits[split] = Dataset.from_dict(
+            {
+                "id": [f"{r[0]}-{r[1]:04d}" for r in chosen],
+                "audio": [{"array": r[5], "sampling_rate": SR} for r in chosen],
+                "labels": [r[3] for r in chosen],
+                "binary_label": [r[4] for r in chosen],
+                "call_id": [r[0] for r in chosen],
+                "segment_index": [r[1] for r in chosen],
+                "start": [0.4 * r[1] for r in chosen],
+                "end": [0.4 * (r[1] + 1) for r in chosen],
+                "speaker_id": [r[2] for r in chosen],
+            },
+            features=features,
+        )
+    write_config(root, "calls", splits)
+    return root
+
+
 def run_benchmark(corpus: Path, out: Path, **config) -> tuple[Any, list[dict]]:
     """Run a small benchmark on ``corpus`` into ``out`` without progress bars; returns ``(runner, records)``.
 

@@ -18,8 +18,9 @@ Configs:
   ``compute``, ``ece`` (expected calibration error).
 - ``"multilabel"``: inputs ``predictions`` (``(N, num_classes)`` scores or 0/1) and ``references`` (multi-hot).
   Predictions ``>= threshold`` count as positive. Reports ``micro_f1``, ``macro_f1``, ``weighted_f1``,
-  ``samples_f1``, ``precision_macro``, ``recall_macro``, ``uar``, ``subset_accuracy``, ``hamming_loss`` and
-  ``f1_<Label>`` per class.
+  ``samples_f1``, ``precision_macro``, ``recall_macro``, ``uar``, ``subset_accuracy``, ``hamming_loss``,
+  ``f1_<Label>`` per class and ``label_confusion`` (``[a][b]``: gold has ``a`` and not ``b``, prediction has ``b``
+  and not ``a``; a list of lists of ints).
 
 Single-label averages (macro F1, precision/recall macro) run over the classes that occur in the references or the
 predictions, which is scikit-learn's default. UAR runs over the classes of the references only, as the standard
@@ -221,7 +222,21 @@ def multilabel_metrics(
     }
     for name, value in zip(names, f1):
         result[f"f1_{name}"] = float(value)
+    result["label_confusion"] = label_confusion(refs, preds).tolist()
     return result
+
+
+def label_confusion(references: np.ndarray, predictions: np.ndarray) -> np.ndarray:
+    """Multi-label confusions between labels: cell ``[a, b]`` counts the examples whose gold has ``a`` but not ``b``
+    and whose prediction has ``b`` but not ``a`` (``a`` taken for ``b``). The diagonal is 0.
+
+    Example:
+        >>> label_confusion(np.array([[1, 0], [1, 0], [0, 1]]), np.array([[0, 1], [1, 1], [0, 1]])).tolist()
+        [[0, 1], [0, 0]]
+    """
+    refs, preds = np.asarray(references, dtype=np.int64), np.asarray(predictions, dtype=np.int64)
+    missed, extra = refs * (1 - preds), preds * (1 - refs)  # gold not predicted / predicted not gold
+    return missed.T @ extra * (1 - np.eye(refs.shape[1], dtype=np.int64))
 
 
 # `evaluate.load` imports this file after `evaluate` itself, and finds the class below. The package imports the file
