@@ -2,7 +2,10 @@
 
 The workbook: texts of about 20 words (whitespace tokens), drawn from a vocabulary of 3,000 two-syllable words plus
 the single syllables, with a Zipf-like word frequency, so that two rows never share a text by accident; 7 labels
-with an imbalanced distribution. Planted faults, one row in 200 each: an exact copy of an earlier row (same label:
+with an imbalanced distribution. Texts carry a label signal (``label_cues``, on by default): each label owns a few
+cue words, and about one word in five of a text is a cue word, mostly of its own label and sometimes of another, so
+that classifiers trained on it score in a realistic range instead of at chance.
+Planted faults, one row in 200 each: an exact copy of an earlier row (same label:
 a ``duplicate text``), decomposed (NFD) diacritics (accepted after NFC), a blank text (``empty text``), an unknown
 label (``unknown label``), a label in odd case with spaces (accepted). The script checks the build's own report:
 no ``conflicting labels`` row, and accepted + rejected = input rows. The workbook is written once into
@@ -34,7 +37,7 @@ from _common import WORK, Figure, Target, bench_parser, checked_reps, interleave
 
 SCRIPT = "build_text"
 #: Bump when the generator changes, so that a cached workbook of the old kind is not reused.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 LABELS = ["Enjoyment", "Sadness", "Anger", "Disgust", "Fear", "Surprise", "Neutral"]
 LABEL_WEIGHTS = [0.30, 0.18, 0.12, 0.10, 0.08, 0.07, 0.15]  # imbalanced, like real social-media data
 SYLLABLES = (
@@ -49,6 +52,11 @@ SYLLABLES = (
     "sao vì nên nhưng mà thì còn nữa rồi luôn chỉ mỗi những các từng cùng với cho để khi lúc"
 ).split()
 N_PAIRS = 3000
+#: Label signal: cue words owned by each label, the share of a text's words that are cues, and the share of those
+#: cues taken from another label (noise, so that no classifier is perfect).
+CUES_PER_LABEL = 12
+CUE_RATE = 0.2
+CUE_NOISE = 0.3
 PLANTED = {7: "duplicate", 11: "nfd", 13: "blank", 17: "unknown label", 19: "odd-case label"}
 
 
@@ -61,38 +69,76 @@ def vocabulary(rng: np.random.Generator) -> np.ndarray:
     return np.array(pairs + syllables, dtype=object)
 
 
-def synthetic_texts(rows: int, rng: np.random.Generator) -> list[str]:
-    """``rows`` texts of about 20 whitespace tokens (6-120), words drawn with a Zipf-like frequency."""
+def cue_words(n_words: int, n_labels: int, rng: np.random.Generator) -> np.ndarray:
+    """``(n_labels, CUES_PER_LABEL)`` word ids: distinct cue words owned by each label."""
+    return rng.choice(n_words, size=n_labels * CUES_PER_LABEL, replace=False).reshape(n_labels, CUES_PER_LABEL)
+
+
+def _plant_cues(ids: np.ndarray, label: int, cues: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``ids`` with about `CUE_RATE` of its words (at least one) replaced by cue words of ``label`` (or, for a
+    `CUE_NOISE` share of them, of a random other label)."""
+    ids = ids.copy()
+    n_cues = max(1, rng.binomial(len(ids), CUE_RATE))
+    owners = np.where(rng.random(n_cues) < CUE_NOISE, rng.integers(0, len(cues), n_cues), label)
+    ids[rng.choice(len(ids), size=n_cues, replace=False)] = cues[owners, rng.integers(0, cues.shape[1], n_cues)]
+    return ids
+
+
+def synthetic_texts(rows: int, rng: np.random.Generator, labels: np.ndarray | None = None) -> list[str]:
+    """``rows`` texts of about 20 whitespace tokens (6-120), words drawn with a Zipf-like frequency.
+
+    Args:
+        labels: label ids ``(rows,)``; when given, each text gets cue words of its label (`_plant_cues`), so the
+            texts carry a label signal. ``None``: texts independent of any label.
+    """
     words = vocabulary(rng)
     frequency = 1.0 / np.arange(1, len(words) + 1) ** 0.8
     rng.shuffle(frequency)  # which words are frequent is random, not "pairs first"
+    cues = None if labels is None else cue_words(len(words), int(labels.max()) + 1, rng)
     tokens_per_word = np.char.count(words.astype(str), " ").mean() + 1
     tokens = np.clip(np.round(rng.lognormal(np.log(18.0), 0.5, size=rows)), 6, 120)
     n_words = np.maximum(3, np.round(tokens / tokens_per_word)).astype(int)
     p = frequency / frequency.sum()
+
+    def draw(i: int, ids: np.ndarray) -> str:
+        return " ".join(words[ids if cues is None else _plant_cues(ids, int(labels[i]), cues, rng)])
+
     stream = rng.choice(len(words), size=int(n_words.sum()), p=p)
     ends = np.cumsum(n_words)
-    texts = [" ".join(words[stream[end - k : end]]) for end, k in zip(ends, n_words)]
+    texts = [draw(i, stream[end - k : end]) for i, (end, k) in enumerate(zip(ends, n_words))]
     # A few short texts of frequent words can still coincide (about 1 in 60,000 rows): draw those again, so that
-    # every duplicate in the workbook is a planted one.
+    # every duplicate in the workbook is a planted one (and no two labels ever share a text by accident).
     seen: set[str] = set()
     for i, text in enumerate(texts):
         while text in seen:
-            text = " ".join(words[rng.choice(len(words), size=n_words[i], p=p)])
+            text = draw(i, rng.choice(len(words), size=n_words[i], p=p))
         seen.add(text)
         texts[i] = text
     return texts
 
 
-def make_workbook(path: Path, rows: int, seed: int = 0) -> None:
-    """Write ``rows`` data rows (plus a header) with the planted faults of the module docstring."""
+def workbook_path(rows: int, label_cues: bool = True) -> Path:
+    """Where the workbook of ``rows`` rows is cached (the name holds the generator version and the cue setting)."""
+    return WORK / f"text-release-{rows}-v{GENERATOR_VERSION}{'' if label_cues else '-nocues'}.xlsx"
+
+
+def make_workbook(path: Path, rows: int, seed: int = 0, *, label_cues: bool = True) -> None:
+    """Write ``rows`` data rows (plus a header) with the planted faults of the module docstring.
+
+    Args:
+        label_cues: give the texts a label signal (cue words per label); ``False``: texts independent of labels.
+
+    Example:
+        >>> make_workbook(workbook_path(2_000), 2_000)  # doctest: +SKIP
+    """
     from openpyxl import Workbook
 
     started = time.perf_counter()
     rng = np.random.default_rng(seed)
-    texts = synthetic_texts(rows, rng)
+    label_ids = rng.choice(len(LABELS), size=rows, p=LABEL_WEIGHTS)
+    texts = synthetic_texts(rows, rng, label_ids if label_cues else None)
     assert len(set(texts)) == rows, "synthetic_texts must return distinct texts"
-    labels = rng.choice(LABELS, size=rows, p=LABEL_WEIGHTS).tolist()
+    labels = [LABELS[i] for i in label_ids]
     for i in range(rows):
         kind = PLANTED.get(i % 200)
         if kind == "duplicate" and i > 0:  # the same text *and* label as an earlier row: a duplicate, no conflict
@@ -168,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     reps = checked_reps(args.reps)
     rows = 20_000 if args.quick else args.rows
 
-    xlsx = WORK / f"text-release-{rows}-v{GENERATOR_VERSION}.xlsx"
+    xlsx = workbook_path(rows)
     if args.rebuild_xlsx or not xlsx.exists():
         make_workbook(xlsx, rows)
     out_dir = WORK / "sentiv-data"

@@ -15,7 +15,7 @@ from sentiv_hf.commands.predict_call import main
 from sentiv_hf.data.calls import segment_windows
 from sentiv_hf.labels import SPEECH_LABELS
 from sentiv_hf.models import SentiVContextModel
-from sentiv_hf.models.pipelines import call_negativity, covered_seconds, summarize_call
+from sentiv_hf.models.call_pipeline import call_negativity, covered_seconds, summarize_call
 from sentiv_hf.models.tiny import tiny_speech_feature_extractor, tiny_speech_model
 
 RATE = 16000
@@ -252,7 +252,7 @@ def test_bad_flags_and_checkpoints_are_one_line_errors(files, tmp_path, capsys):
     with pytest.raises(Exception, match="run it with `sentiv predict-call CALL.wav --model"):
         load_for_inference(str(tmp_path / "context"))
     with pytest.raises(ValueError, match="sentiv-call needs a SentiV speech classifier"):
-        from sentiv_hf.models.pipelines import SentiVCallPipeline
+        from sentiv_hf.models.call_pipeline import SentiVCallPipeline
 
         SentiVCallPipeline(model=context.segment_model.encoder, feature_extractor=tiny_speech_feature_extractor())
 

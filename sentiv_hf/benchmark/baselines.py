@@ -117,12 +117,14 @@ def fit_select_c(
     seed: int,
     multi_label: bool = False,
     grid: Sequence[float] = C_GRID,
-) -> tuple[Pipeline, float]:
+) -> tuple[Pipeline, float, float]:
     """Fit the features once, one classifier per ``C`` in ``grid`` on them, and keep the best on validation.
 
     The pipeline's steps before the last (the vectoriser or scaler) do not depend on ``C``: they are fitted once on
     the training rows, and the training and validation matrices are computed once. Only the validation rows are
-    scored; the test rows never reach this function.
+    scored; the test rows never reach this function. The grid is walked from the strongest regularisation up and
+    stops at the first ``C`` that scores below the best so far: a larger ``C`` costs more solver iterations (at 60k
+    rows, ``C=30`` takes 15x the time of ``C=0.3``) and past the validation optimum it only overfits more.
 
     Args:
         build: ``build(C=, seed=, multi_label=) -> Pipeline`` (`build_tfidf_logreg` or `build_mfcc_logreg`); its last
@@ -131,22 +133,23 @@ def fit_select_c(
         num_labels: classes of the task (a small budget may miss some; their probability is 0).
 
     Returns:
-        The selected, fitted pipeline and its ``C``.
+        ``(pipeline, C, validation score)``: the selected, fitted pipeline, its ``C`` and its ``score``.
 
     Example:
-        >>> model, c = fit_select_c(build_tfidf_logreg, ["vui", "buồn"], np.array([0, 1]), ["vui"], np.array([0]),
+        >>> model, c, _ = fit_select_c(build_tfidf_logreg, ["vui", "buồn"], np.array([0, 1]), ["vui"], np.array([0]),
         ...                         lambda gold, probs: float((probs.argmax(-1) == gold).mean()), num_labels=2, seed=0)
         >>> c
         0.3
     """
     if not multi_label and len(present := np.unique(y_train)) < 2:
         # Logistic regression needs two classes; a tiny budget can hold one, then predict it everywhere.
-        return _ConstantModel(int(present[0])), float(grid[0])
+        constant = _ConstantModel(int(present[0]))
+        return constant, float(grid[0]), score(y_val, predict_scores(constant, x_val, num_labels, multi_label))
     features = build(C=grid[0], seed=seed, multi_label=multi_label)[:-1]
     train_matrix = features.fit_transform(x_train, y_train)
     val_matrix = features.transform(x_val)
     best, best_c, best_score = None, None, -np.inf
-    for c in grid:
+    for c in sorted(grid):
         name, classifier = build(C=c, seed=seed, multi_label=multi_label).steps[-1]
         with warnings.catch_warnings():
             # One-vs-rest warns for every label absent from a small budget; that label is then predicted constant.
@@ -156,7 +159,9 @@ def fit_select_c(
         logger.debug("C=%s: validation score %.4f", c, value)
         if value > best_score + 1e-12:
             best, best_c, best_score = (name, classifier), c, value
-    return Pipeline([*features.steps, best]), float(best_c)
+        elif value < best_score - 1e-12:
+            break  # past the validation optimum (see above)
+    return Pipeline([*features.steps, best]), float(best_c), float(best_score)
 
 
 def predict_scores(model, inputs, num_labels: int, multi_label: bool = False) -> np.ndarray:

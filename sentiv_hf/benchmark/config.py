@@ -41,8 +41,8 @@ DEFAULT_TASK_CONFIGS: dict[str, str] = {
     "speech": "speech",
     "multimodal": "multimodal",
     "cross_modal": "multimodal",
-    "hotline_binary": "speech",
-    "hotline_multilabel": "speech",
+    "hotline_binary": "calls",  # `sentiv data build-calls`; pre-cut clips: `configs: {hotline_binary: speech}`
+    "hotline_multilabel": "calls",
 }
 
 
@@ -68,7 +68,9 @@ class BenchmarkConfig:
         output_dir: output folder (results.jsonl, tables, plots, submission), one per dataset.
         cache_dir: feature cache folder; default ``OUTPUT_DIR/cache``.
         batch_size, learning_rate: head / model training.
-        max_seconds: audio crop length (preprocessing, part of the cache fingerprint).
+        max_seconds: audio crop length in seconds (preprocessing, part of the cache fingerprint): one number, or per
+            dataset config ``{calls: 45, default: 8}``. A config whose card records ``segments: {<config>:
+            {max_seconds: ...}}`` (``sentiv data build-calls``) is cropped there unless this mapping names it.
         text_max_length: tokenizer truncation length.
         fusion: fusion strategies reported side by side on ``multimodal``.
         confidence: the per-sample confidence of the ``uncertainty`` fusion, ``entropy`` or ``max_prob``.
@@ -103,7 +105,7 @@ class BenchmarkConfig:
     cache_dir: str | None = None
     batch_size: int = 32
     learning_rate: float = 3e-3
-    max_seconds: float = 8.0
+    max_seconds: float | dict[str, float] = 8.0
     text_max_length: int = 128
     fusion: list[str] = field(default_factory=lambda: list(FUSION_STRATEGIES))
     confidence: str = "entropy"
@@ -155,6 +157,12 @@ class BenchmarkConfig:
             raise ValueError(f"'confidence' must be one of {list(CONFIDENCES)}; got {self.confidence!r}.")
         if self.epochs < 1:
             raise ValueError(f"'epochs' must be >= 1; got {self.epochs}.")
+        crops = self.max_seconds.values() if isinstance(self.max_seconds, dict) else [self.max_seconds]
+        if not all(isinstance(v, int | float) and v > 0 for v in crops):
+            raise ValueError(
+                f"'max_seconds' must be seconds > 0, or a mapping of config names (and 'default') to seconds; "
+                f"got {self.max_seconds!r}."
+            )
         if not isinstance(self.workers, int) or self.workers < 1:
             raise ValueError(f"'workers' must be an integer >= 1 (worker processes); got {self.workers!r}.")
         if "cross_dataset" in self.tasks:
@@ -222,6 +230,27 @@ class BenchmarkConfig:
     @property
     def cache_path(self) -> Path:
         return Path(self.cache_dir) if self.cache_dir else self.out_dir / "cache"
+
+    @property
+    def default_max_seconds(self) -> float:
+        """The audio crop of configs that neither `max_seconds` nor their card name."""
+        if isinstance(self.max_seconds, dict):
+            return float(self.max_seconds.get("default", 8.0))
+        return float(self.max_seconds)
+
+    def config_max_seconds(self, config_name: str, recorded: float | None = None) -> float:
+        """The audio crop of ``config_name``: its `max_seconds` entry, else the ``recorded`` value of its card (call
+        segments longer than the speech default), else `default_max_seconds`.
+
+        Example:
+            >>> BenchmarkConfig(max_seconds={"calls": 45, "default": 8}).config_max_seconds("calls")
+            45.0
+            >>> BenchmarkConfig(max_seconds=4.0).config_max_seconds("calls", recorded=6.0)
+            6.0
+        """
+        if isinstance(self.max_seconds, dict) and config_name in self.max_seconds:
+            return float(self.max_seconds[config_name])
+        return float(recorded) if recorded else self.default_max_seconds
 
     def task_config(self, task: str) -> str:
         """Dataset config that ``task`` reads."""

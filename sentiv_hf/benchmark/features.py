@@ -112,6 +112,8 @@ class FeatureProvider:
             base: ``(model, processor)`` whose encoder produces the features (neural kinds).
         """
         identity = self._identity(model, modality, base)
+        if split.max_seconds is not None and modality == "speech":  # a config cropped apart (long call segments)
+            identity = {**identity, "max_seconds": split.max_seconds}
         parts = {"split": split.fingerprint, **identity, "format": FEATURE_FORMAT}
         index = self._rows.setdefault(json.dumps(identity, sort_keys=True), {})
         hashes = self._content_hashes(split, modality)
@@ -163,7 +165,7 @@ class FeatureProvider:
             # slower with 2 threads than with 1 on a busy 2-core machine (measured on the demo corpus).
             with encoder_threads() if model.large_encoder else nullcontext():
                 data = [split.texts[i] for i in unique] if modality == "text" else split.dataset.select(unique)
-                encoded = model.extract(self, modality, data, base)
+                encoded = model.extract(self, modality, data, base, split.max_seconds)
             new_rows = {hashes[i]: row for i, row in zip(unique, encoded)}
         return np.stack([index[h] if h in index else new_rows[h] for h in hashes])
 
@@ -192,13 +194,14 @@ class FeatureProvider:
         return torch.cat(rows).numpy()
 
     @torch.no_grad()
-    def encode_audio(self, model: ModelSpec, base, ds) -> np.ndarray:
-        """`encode_layers` of ``base``'s speech model on the clips of ``ds`` (centre-cropped as in evaluation)."""
+    def encode_audio(self, model: ModelSpec, base, ds, max_seconds: float | None = None) -> np.ndarray:
+        """`encode_layers` of ``base``'s speech model on the clips of ``ds`` (centre-cropped as in evaluation, to
+        ``max_seconds``, default the provider's)."""
         from sentiv_hf.data.audio import AudioPreprocessor
 
         net, extractor = base
         net = net.eval().to(self.device)
-        prep = AudioPreprocessor(extractor, max_seconds=self.max_seconds, train=False)
+        prep = AudioPreprocessor(extractor, max_seconds=max_seconds or self.max_seconds, train=False)
         rows = []
         for start in range(0, len(ds), SPEECH_BATCH):
             audio = ds[start : start + SPEECH_BATCH]["audio"]

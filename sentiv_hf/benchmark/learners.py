@@ -320,7 +320,8 @@ def prepare_split(
 
     ds = ds if rows is None else ds.select(rows)
     ds = ds.remove_columns([c for c in ds.column_names if c not in ("audio", *keep)])
-    ds.set_transform(AudioPreprocessor(processor, max_seconds=settings.max_seconds, train=train, seed=seed))
+    crop = split.max_seconds or settings.max_seconds
+    ds.set_transform(AudioPreprocessor(processor, max_seconds=crop, train=train, seed=seed))
     return ds
 
 
@@ -410,7 +411,7 @@ def fit_baseline(request: FitRequest, inputs: Callable[[Split], Any]) -> Fitted:
     x_train = [x[i] for i in r.idx] if isinstance(x, list) else x[r.idx]
     x_val = [x_val[i] for i in r.val_idx] if isinstance(x_val, list) else x_val[r.val_idx]
     y_val = r.val.labels[r.val_idx]
-    best, c_value = fit_select_c(
+    best, c_value, val_score = fit_select_c(
         r.model.pipeline_builder(),
         x_train,
         np.asarray(r.train.labels[r.idx]),
@@ -425,7 +426,7 @@ def fit_baseline(request: FitRequest, inputs: Callable[[Split], Any]) -> Fitted:
     def predict_inputs(x) -> np.ndarray:
         return to_logits(predict_scores(best, x, num_labels, r.multi_label), r.multi_label)
 
-    selection = {"C": c_value, "validation_score": score(y_val, predict_inputs(x_val)), "mode": "baseline"}
+    selection = {"C": c_value, "validation_score": val_score, "mode": "baseline"}
     return Fitted(lambda split: predict_inputs(inputs(split)), selection)
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import torch
 
-from sentiv_hf.data.loading import Split, dataset_name, load_task_splits, resolve_dataset
+from sentiv_hf.data.loading import Split, card_config_field, dataset_name, load_task_splits, resolve_dataset
 
 from . import tasks
 from .cache import FeatureCache
@@ -185,7 +185,7 @@ class BenchmarkRunner:
         self._splits: dict[tuple, dict[str, Split]] = {}
         self.provider = FeatureProvider(
             self.cache,
-            max_seconds=config.max_seconds,
+            max_seconds=config.default_max_seconds,
             text_max_length=config.text_max_length,
             word_segmenter=config.word_segmenter,
         )
@@ -195,7 +195,7 @@ class BenchmarkRunner:
                 epochs=config.epochs,
                 learning_rate=config.learning_rate,
                 batch_size=config.batch_size,
-                max_seconds=config.max_seconds,
+                max_seconds=config.default_max_seconds,
                 text_max_length=config.text_max_length,
                 word_segmenter=config.word_segmenter,
                 work_dir=self.out / "work",
@@ -240,7 +240,12 @@ class BenchmarkRunner:
             dataset, revision = self.config.dataset, self.config.dataset_revision
         key = (resolve_dataset(dataset), revision, config_name, label_column)
         if key not in self._splits:
-            self._splits[key] = load_task_splits(dataset, config_name, revision=revision, label_column=label_column)
+            splits = load_task_splits(dataset, config_name, revision=revision, label_column=label_column)
+            segments = card_config_field(dataset, "segments", config_name, revision) or {}
+            crop = self.config.config_max_seconds(config_name, segments.get("max_seconds"))
+            if crop != self.config.default_max_seconds:
+                splits = {name: dataclasses.replace(split, max_seconds=crop) for name, split in splits.items()}
+            self._splits[key] = splits
         return self._splits[key]
 
     def _dataset_configs(self) -> dict[str, str]:

@@ -294,6 +294,7 @@ def pooled_split(splits: dict[str, Split]) -> Split:
         datasets.concatenate_datasets([p.dataset for p in parts]),
         ids_hash([p.fingerprint for p in parts])[:16],
         multi_label=parts[0].multi_label,
+        max_seconds=parts[0].max_seconds,
     )
 
 

@@ -116,8 +116,16 @@ class _BudgetDrawer(BudgetFitter):
         return _Untrained(len(train.label_names))
 
 
-class _Leaderboard:
-    """The leaderboard's dataset: gold labels per task and the training ids of every (task, budget, seed)."""
+class LeaderboardData:
+    """The leaderboard's dataset: gold labels per task and the training ids of every (task, budget, seed).
+
+    The submission validator checks runs against it, and the leaderboard's results builder reads gold labels from
+    it, so both load the dataset the same way. Splits are loaded once per (config, label column).
+
+    Example:
+        >>> board = LeaderboardData("sentiv-data", None, leaderboard_configs())  # doctest: +SKIP
+        >>> ids, labels, names, multi_label = board.gold(leaderboard_protocol("text", board.configs))  # doctest: +SKIP
+    """
 
     def __init__(self, dataset: str | Path, revision: str | None, configs: dict[str, str]) -> None:
         self.dataset = str(dataset)
@@ -254,7 +262,7 @@ def _check_grid(entry: dict, where: str, report: ValidationReport) -> None:
 
 
 def _check_training(
-    run: dict, task: str, board: _Leaderboard, run_where: str, report: ValidationReport, variant: str | None = None
+    run: dict, task: str, board: LeaderboardData, run_where: str, report: ValidationReport, variant: str | None = None
 ) -> None:
     """``n_train`` and ``train_ids_sha256`` must be those of the budget the leaderboard draws for the run."""
     try:
@@ -347,7 +355,7 @@ def _check_claims(
             )
 
 
-def _check_entry(entry: dict, where: str, board: _Leaderboard, tolerance: float, report: ValidationReport) -> None:
+def _check_entry(entry: dict, where: str, board: LeaderboardData, tolerance: float, report: ValidationReport) -> None:
     """All checks of one entry (a task row over budgets × seeds)."""
     protocol = leaderboard_protocol(entry["task"], board.configs)
     if protocol is None:
@@ -424,10 +432,10 @@ def validate_submission(
             return report
     except RecursionError:  # JSON text nested just under the parser's limit
         raise UserError("The submission is nested too deeply to be a submission; regenerate it.") from None
-    board = _Leaderboard(dataset, revision, leaderboard_configs(task_configs))
+    board = LeaderboardData(dataset, revision, leaderboard_configs(task_configs))
     for e_idx, entry in enumerate(submission["entries"]):
         _check_entry(entry, f"entries[{e_idx}] ({entry['task']}, {entry['name']})", board, tolerance, report)
     return report
 
 
-__all__ = ["CLAIM_TOLERANCE", "ValidationReport", "validate_submission"]
+__all__ = ["CLAIM_TOLERANCE", "LeaderboardData", "ValidationReport", "validate_submission"]

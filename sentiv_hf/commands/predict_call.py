@@ -4,7 +4,7 @@ The call is cut into fixed windows (``--segment-seconds``, ``--overlap``; by def
 settings, else 30 s without overlap) and streamed: each window is decoded and encoded on its own, so memory does not
 grow with the call's length. A speech classifier scores each window; a context checkpoint (``SentiVContextModel``)
 embeds each window and scores every segment from the whole call. The work is the ``sentiv-call`` pipeline's
-(`sentiv_hf.models.pipelines.SentiVCallPipeline`); this command loads the checkpoint as ``sentiv predict`` does and
+(`sentiv_hf.models.call_pipeline.SentiVCallPipeline`); this command loads the checkpoint as ``sentiv predict`` does and
 writes, per call, next to it (or into ``--output_dir``):
 
 * ``CALL.segments.csv``: ``segment_index``, ``start``, ``end`` (seconds), ``score_<label>`` per label, ``labels``
@@ -14,9 +14,9 @@ writes, per call, next to it (or into ``--output_dir``):
 * ``CALL.timeline.png``: negativity (or the top label's score) over time, with a band per label where it is
   predicted.
 
-"Negativity" is defined once, in `sentiv_hf.models.pipelines.call_negativity`: the probability of ``negative`` for a
-binary head, the highest negative-type probability for a multi-label hotline head, the summed probability of Anger,
-Fear and Sadness for the SentiV emotion labels. A segment is negative when it reaches ``--threshold``.
+"Negativity" is defined once, in `sentiv_hf.models.call_pipeline.call_negativity`: the probability of ``negative``
+for a binary head, the highest negative-type probability for a multi-label hotline head, the summed probability of
+Anger, Fear and Sadness for the SentiV emotion labels. A segment is negative when it reaches ``--threshold``.
 
 Examples:
     sentiv predict-call call.wav --model out/speech
@@ -252,7 +252,7 @@ def _run(args: argparse.Namespace) -> None:
 
     from sentiv_hf.data.calls import segment_windows
     from sentiv_hf.models.audio_input import AudioInputError
-    from sentiv_hf.models.pipelines import SentiVCallPipeline
+    from sentiv_hf.models.call_pipeline import SentiVCallPipeline
     from sentiv_hf.training.inference import check_finite_scores, load_for_inference
 
     if args.batch_size < 1:

@@ -87,6 +87,7 @@ class Split:
         label_names: class names in label-id order.
         dataset: the underlying ``datasets.Dataset`` (audio is decoded lazily from it).
         fingerprint: hash of the ids and the source files; part of feature-cache keys.
+        max_seconds: the audio crop of this split's config when it differs from the run's default (``None``).
     """
 
     name: str
@@ -96,6 +97,8 @@ class Split:
     dataset: object
     fingerprint: str
     multi_label: bool = False
+    #: the audio crop of this split's config when it differs from the run's default (long call segments)
+    max_seconds: float | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -167,6 +170,40 @@ def load_dataset_dict(dataset: str | None, config: str, revision: str | None = N
                 available = None
             hint = f" It has the configs {available}." if available else ""
             raise UserError(f"Cannot load config {config!r} of dataset {dataset!r}: {error}.{hint}") from None
+
+
+def card_config_field(dataset: str | None, field: str, config: str, revision: str | None = None) -> object | None:
+    """The value the dataset card's YAML records for ``config`` under ``field`` (``segments``, ``negative_labels``),
+    or None. A folder's ``README.md`` is read directly; a Hub dataset's card comes through ``huggingface_hub`` (the
+    local cache when offline; None, with a warning, when it cannot be fetched).
+
+    Example:
+        >>> card_config_field(None, "segments", "calls")["segment_seconds"]
+        4.0
+    """
+    import yaml
+
+    dataset = resolve_dataset(dataset)
+    folder = Path(dataset).expanduser()
+    if folder.is_dir():
+        readme = folder / "README.md"
+        text = readme.read_text(encoding="utf-8") if readme.is_file() else ""
+    else:
+        from huggingface_hub import hf_hub_download
+
+        try:
+            text = Path(hf_hub_download(dataset, "README.md", repo_type="dataset", revision=revision)).read_text(
+                encoding="utf-8"
+            )
+        except Exception as error:  # offline without a cached card, no card: the caller falls back to its default
+            logger.warning("Cannot read the card of %s (%s); %s of %r taken as unset.", dataset, error, field, config)
+            return None
+    if not text.startswith("---"):
+        return None
+    header = text.split("---", 2)[1]
+    values = yaml.safe_load(header) or {}
+    by_config = values.get(field) if isinstance(values, dict) else None
+    return by_config.get(config) if isinstance(by_config, dict) else None
 
 
 def _with_binary_label(ds):

@@ -88,9 +88,9 @@ class _Gold:
     """Gold labels per task from the leaderboard's dataset, loaded once (the validator's own loader)."""
 
     def __init__(self, dataset: str, revision: str | None, configs: dict[str, str]) -> None:
-        from sentiv_hf.benchmark.validation import _Leaderboard
+        from sentiv_hf.benchmark.validation import LeaderboardData
 
-        self.board = _Leaderboard(dataset, revision, configs)
+        self.board = LeaderboardData(dataset, revision, configs)
         self._gold: dict[str, tuple[list[str], np.ndarray, list[str], bool]] = {}
 
     def __call__(self, task: str) -> tuple[list[str], np.ndarray, list[str], bool]:

@@ -7,9 +7,10 @@
 * `seed_interval` is the 95 % t-interval of a row's mean over its seeds, shown beside mean ± std.
 
 Scores are the package's metrics (`sentiv_hf.metrics`). For a single-label headline (accuracy, macro-/weighted-/
-micro-F1, ``f1_<label>``) the resampled scores are read from per-resample confusion counts in one vectorised pass,
-and every call first checks that the counts give exactly what `compute_classification_metrics` gives on the full
-sample, so the two can never drift apart. Multi-label headlines call `compute_multilabel_metrics` per resample.
+micro-F1, ``f1_<label>``) the resampled scores are read from per-resample confusion counts in one vectorised pass
+(`sentiv_hf.metrics.scores_from_confusion`), and every call first checks that the counts give exactly what
+`compute_classification_metrics` gives on the full sample, so the two can never drift apart. Multi-label headlines
+call `compute_multilabel_metrics` per resample.
 
 Example:
     >>> gold = np.array([0, 0, 1, 1])
@@ -26,7 +27,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sentiv_hf.metrics import compute_classification_metrics, compute_multilabel_metrics
+from sentiv_hf.metrics import (
+    CONFUSION_AVERAGES,
+    compute_classification_metrics,
+    compute_multilabel_metrics,
+    scores_from_confusion,
+)
 
 #: What the board states about its significance test (with the number of resamples and the seed).
 METHOD = "paired bootstrap over test examples, seeds pooled"
@@ -78,31 +84,9 @@ def seed_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[fl
     return mean - half, mean + half
 
 
-def _scores_from_counts(counts: np.ndarray, metric: str, label_names: Sequence[str]) -> np.ndarray:
-    """The single-label ``metric`` of each ``(K, K)`` confusion matrix (rows = gold) in ``counts`` ``(R, K, K)``.
-
-    Same rules as the metrics module: zero-division F1 is 0, macro averages over the classes that occur in the gold
-    labels or the predictions, weighted averages by gold support.
-    """
-    tp = np.diagonal(counts, axis1=1, axis2=2)
-    gold = counts.sum(axis=2)
-    predicted = counts.sum(axis=1)
-    total = gold.sum(axis=1)
-    if metric in ("accuracy", "micro_f1"):
-        return tp.sum(axis=1) / total
-    denominator = gold + predicted
-    f1 = np.divide(2 * tp, denominator, out=np.zeros_like(denominator, dtype=np.float64), where=denominator > 0)
-    if metric == "macro_f1":
-        present = denominator > 0
-        return (f1 * present).sum(axis=1) / present.sum(axis=1)
-    if metric == "weighted_f1":
-        return (f1 * gold).sum(axis=1) / total
-    return f1[:, list(label_names).index(metric.removeprefix("f1_"))]
-
-
 def _vectorised(metric: str, label_names: Sequence[str]) -> bool:
     names = {f"f1_{n}" for n in label_names}
-    return metric in ("accuracy", "micro_f1", "macro_f1", "weighted_f1") or metric in names
+    return metric in CONFUSION_AVERAGES or metric in names
 
 
 class _System:
@@ -140,7 +124,7 @@ class _System:
             weights = np.zeros((len(chunk), n), dtype=np.float64)
             np.add.at(weights, (np.repeat(np.arange(len(chunk)), chunk.shape[1]), chunk.reshape(-1)), 1.0)
             counts = (weights @ self.per_example).reshape(len(chunk), k, k)
-            out.append(_scores_from_counts(counts, self.metric, self.names))
+            out.append(scores_from_confusion(counts, self.metric, self.names))
         return np.concatenate(out)
 
     def check(self) -> float:

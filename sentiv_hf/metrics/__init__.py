@@ -36,6 +36,7 @@ METRIC_PATH = Path(__file__).resolve().parent / "sentiv_emotion"
 
 __all__ = [
     "CONFIG_NAMES",
+    "CONFUSION_AVERAGES",
     "METRIC_PATH",
     "compute_classification_metrics",
     "compute_multilabel_metrics",
@@ -44,6 +45,7 @@ __all__ = [
     "make_compute_metrics",
     "metrics_from_logits",
     "probabilities_from_logits",
+    "scores_from_confusion",
     "sigmoid",
     "softmax",
 ]
@@ -121,6 +123,64 @@ def compute_multilabel_metrics(
         1.0
     """
     return multilabel_metrics(predictions, references, label_names=label_names, threshold=threshold)
+
+
+#: The averaged single-label metrics `scores_from_confusion` computes (besides ``f1_<label>``).
+CONFUSION_AVERAGES = ("accuracy", "micro_f1", "macro_f1", "weighted_f1")
+
+
+def scores_from_confusion(counts: np.ndarray, metric: str, label_names: Sequence[str]) -> np.ndarray:
+    """A single-label metric read from confusion counts, vectorised over a stack of confusion matrices.
+
+    The rules are those of `compute_classification_metrics`: zero-division F1 is 0, ``macro_f1`` averages over the
+    classes that occur in the gold labels or the predictions, ``weighted_f1`` weights by gold support, and
+    ``micro_f1`` equals ``accuracy``. The leaderboard's bootstrap scores its resamples with it.
+
+    Args:
+        counts: ``(K, K)`` confusion counts (rows = gold, columns = predicted, as the metrics' ``confusion_matrix``)
+            or a stack ``(R, K, K)`` of them; counts may be fractional (weights).
+        metric: one of `CONFUSION_AVERAGES` or ``f1_<label>`` for a name in ``label_names``.
+        label_names: class names by id (``K`` names).
+
+    Returns:
+        A float64 array: shape ``()`` for one matrix, ``(R,)`` for a stack.
+
+    Example:
+        >>> counts = np.array([[1, 1], [0, 2]])  # gold [0, 0, 1, 1], predicted [0, 1, 1, 1]
+        >>> float(scores_from_confusion(counts, "macro_f1", ["a", "b"]))
+        0.7333333333333334
+        >>> scores_from_confusion(np.stack([counts, counts.T]), "accuracy", ["a", "b"]).tolist()
+        [0.75, 0.75]
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    names = list(label_names)
+    if counts.ndim not in (2, 3) or counts.shape[-2:] != (len(names), len(names)):
+        raise ValueError(
+            f"Confusion counts must be (K, K) or (R, K, K) with K = {len(names)} label names; got {counts.shape}."
+        )
+    if metric not in CONFUSION_AVERAGES and not (metric.startswith("f1_") and metric[3:] in names):
+        allowed = ", ".join([*CONFUSION_AVERAGES, *(f"f1_{n}" for n in names)])
+        raise ValueError(f"Cannot read {metric!r} from confusion counts; use one of {allowed}.")
+    single = counts.ndim == 2
+    if single:
+        counts = counts[None]
+    tp = np.diagonal(counts, axis1=1, axis2=2)
+    gold = counts.sum(axis=2)
+    predicted = counts.sum(axis=1)
+    total = gold.sum(axis=1)
+    if metric in ("accuracy", "micro_f1"):
+        scores = tp.sum(axis=1) / total
+    else:
+        denominator = gold + predicted
+        f1 = np.divide(2 * tp, denominator, out=np.zeros_like(denominator), where=denominator > 0)
+        if metric == "macro_f1":
+            present = denominator > 0
+            scores = (f1 * present).sum(axis=1) / present.sum(axis=1)
+        elif metric == "weighted_f1":
+            scores = (f1 * gold).sum(axis=1) / total
+        else:
+            scores = f1[:, names.index(metric[3:])]
+    return scores[0] if single else scores
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

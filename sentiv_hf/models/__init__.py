@@ -1,16 +1,17 @@
 """SentiV models: the speech classifier, the speech+text fusion model, the call context model, their configs,
-pipelines and tiny builders.
+pipelines (``pipelines``: ``sentiv-emotion`` and the registration of both; ``call_pipeline``: ``sentiv-call``) and
+tiny builders.
 
 Layer: models, at the bottom next to ``labels``, ``data`` and ``metrics``. It may import ``sentiv_hf.labels``,
 ``sentiv_hf.data`` (audio cropping), ``sentiv_hf.errors``, ``sentiv_hf.registration``, torch, transformers and peft;
 never ``training``, ``benchmark`` or ``commands``.
 
 Importing this package registers the configs with `AutoConfig`, the speech model with
-`AutoModelForAudioClassification` and the fusion and context models with `AutoModel`; the ``sentiv-emotion``
-pipeline is registered as soon as ``transformers.pipelines`` is imported (at once if it already is; importing it
-here would pull in the whole pipelines stack). The classes are also registered for auto-class export, so
-``save_pretrained`` copies their code and writes ``auto_map`` (loadable with ``trust_remote_code=True`` where
-sentiv_hf is not installed). ``import sentiv_hf`` alone does none of this until transformers' Auto classes are
+`AutoModelForAudioClassification` and the fusion and context models with `AutoModel`; the ``sentiv-emotion`` and
+``sentiv-call`` pipelines are registered as soon as ``transformers.pipelines`` is imported (at once if it already
+is; importing it here would pull in the whole pipelines stack). The classes are also registered for auto-class
+export, so ``save_pretrained`` copies their code and writes ``auto_map`` (loadable with ``trust_remote_code=True``
+where sentiv_hf is not installed). ``import sentiv_hf`` alone does none of this until transformers' Auto classes are
 imported (`sentiv_hf.registration`).
 """
 
@@ -44,6 +45,7 @@ from .pooling import POOLING_REGISTRY, build_pooling
 from .text import TEXT_MAX_LENGTH, VietnameseWordSegmenter, load_text_model_and_tokenizer, segment_texts
 
 if TYPE_CHECKING:
+    from .call_pipeline import SentiVCallPipeline
     from .pipelines import SentiVEmotionPipeline
 
 
@@ -67,11 +69,15 @@ register_what_is_imported()  # the pipeline, if transformers.pipelines is import
 
 
 def __getattr__(name: str):
-    # The pipeline module imports transformers.pipelines (slow): only on demand.
+    # The pipeline modules import transformers.pipelines (slow): only on demand.
     if name in ("SentiVEmotionPipeline", "register_pipelines"):
         from . import pipelines
 
         return getattr(pipelines, name)
+    if name == "SentiVCallPipeline":
+        from .call_pipeline import SentiVCallPipeline
+
+        return SentiVCallPipeline
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -82,6 +88,7 @@ __all__ = [
     "TEXT_MAX_LENGTH",
     "SentiVContextConfig",
     "SentiVContextModel",
+    "SentiVCallPipeline",
     "SentiVContextOutput",
     "SentiVEmotionPipeline",
     "SentiVFusionConfig",

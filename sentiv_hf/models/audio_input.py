@@ -1,6 +1,7 @@
 """Checks on audio where users hand it to a SentiV model: decode files, refuse wrong sampling rates, empty,
 multi-channel, non-finite (NaN/inf) or too short arrays, and crop clips longer than the model's ``max_duration_s``
-(with a warning). The pipelines and ``sentiv predict`` prepare audio only through `prepare_waveform`.
+(with a warning). The pipelines and ``sentiv predict`` prepare audio only through `prepare_waveform`; the call
+pipeline streams long recordings through `open_audio_decoder`, which reports bad files in the same words.
 
 Example:
     >>> wave = prepare_waveform("clip.wav", sampling_rate=16000, max_duration_s=8.0)
@@ -53,24 +54,50 @@ def min_audio_samples(config) -> int:
     return needed
 
 
-def _decode_file(path: str | Path, sampling_rate: int) -> np.ndarray:
-    from torchcodec.decoders import AudioDecoder
+def open_audio_decoder(path: str | Path, sampling_rate: int):
+    """A torchcodec ``AudioDecoder`` of the file ``path`` that yields mono samples at ``sampling_rate``.
 
-    from ..data.speech import AudioDecodeError, probe_audio
+    Nothing is decoded yet, so a long recording can be read a window at a time. A file that is missing, empty or not
+    audio raises `AudioInputError` in the words `prepare_waveform` and ``sentiv data`` use.
+
+    Args:
+        path: an audio file (any container FFmpeg decodes; any rate and channel count).
+        sampling_rate: the rate the samples are resampled to.
+
+    Example:
+        >>> decoder = open_audio_decoder("call.wav", 16000)  # doctest: +SKIP
+        >>> decoder.get_samples_played_in_range(0.0, 30.0).data.shape  # doctest: +SKIP
+        torch.Size([1, 480000])
+    """
+    from torchcodec.decoders import AudioDecoder
 
     path = Path(path)
     if not path.is_file():
         raise AudioInputError(f"Audio file not found: {path}.")
     try:
         # torchcodec resamples and downmixes while decoding, so files of any rate and channel count work.
-        samples = AudioDecoder(str(path), sample_rate=sampling_rate, num_channels=1).get_all_samples()
+        return AudioDecoder(str(path), sample_rate=sampling_rate, num_channels=1)
     except Exception as err:  # torchcodec raises RuntimeError/ValueError depending on the container
-        # The data layer's probe tells an empty file from a corrupt one, in the words `sentiv data` uses.
-        try:
-            probe_audio(path)
-        except AudioDecodeError as reason:
-            raise AudioInputError(f"{reason}. Pass a non-empty audio file that FFmpeg can decode.") from err
-        raise AudioInputError(f"Cannot decode audio file {path}: {err}") from err
+        raise _decode_error(path, err) from err
+
+
+def _decode_error(path: Path, err: Exception) -> AudioInputError:
+    from ..data.speech import AudioDecodeError, probe_audio
+
+    # The data layer's probe tells an empty file from a corrupt one, in the words `sentiv data` uses.
+    try:
+        probe_audio(path)
+    except AudioDecodeError as reason:
+        return AudioInputError(f"{reason}. Pass a non-empty audio file that FFmpeg can decode.")
+    return AudioInputError(f"Cannot decode audio file {path}: {err}")
+
+
+def _decode_file(path: str | Path, sampling_rate: int) -> np.ndarray:
+    decoder = open_audio_decoder(path, sampling_rate)
+    try:
+        samples = decoder.get_all_samples()
+    except Exception as err:
+        raise _decode_error(Path(path), err) from err
     return samples.data.numpy()[0]
 
 
@@ -167,4 +194,4 @@ def _check_samples(wave: np.ndarray, sampling_rate: int, min_samples: int, sourc
         )
 
 
-__all__ = ["AudioInputError", "min_audio_samples", "prepare_waveform"]
+__all__ = ["AudioInputError", "min_audio_samples", "open_audio_decoder", "prepare_waveform"]

@@ -19,7 +19,7 @@ from transformers import initialization as init
 from transformers.utils import logging
 
 from .configuration_sentiv_context import SentiVContextConfig
-from .modeling_sentiv_speech import SentiVSpeechForAudioClassification
+from .modeling_sentiv_speech import SentiVSpeechForAudioClassification, classification_loss
 from .outputs import SentiVContextOutput
 
 logger = logging.get_logger(__name__)
@@ -273,7 +273,10 @@ class SentiVContextModel(SentiVContextPreTrainedModel):
         if not bool(counted.any()):
             return scores.sum() * 0.0  # nothing labelled: a zero loss that still has a graph
         # The same weighted CE / BCE rules as the speech classifier, on the selected segments only.
-        return SentiVSpeechForAudioClassification.compute_loss(self, scores[counted], labels[counted])
+        config = self.config
+        return classification_loss(
+            scores[counted], labels[counted], config.head, config.num_labels, config.class_weights
+        )
 
 
 __all__ = ["ContextEncoderLayer", "SentiVContextModel", "SentiVContextPreTrainedModel", "alibi_slopes"]

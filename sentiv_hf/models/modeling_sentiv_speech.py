@@ -29,6 +29,45 @@ def build_audio_encoder(encoder_config) -> PreTrainedModel:
     return AutoModel.from_config(encoder_config)
 
 
+def classification_loss(
+    scores: torch.Tensor,
+    labels: torch.Tensor,
+    head: str,
+    num_labels: int,
+    class_weights: list[float] | None = None,
+) -> torch.Tensor:
+    """The loss rules of every SentiV classification head, on raw classifier ``scores``.
+
+    ``single_label``: cross-entropy with ``class_weights`` as class weights. ``multi_label``: BCE with logits with
+    ``class_weights`` as per-label ``pos_weight``. ``binary`` (one score column, the logit of class 1): BCE with
+    logits with ``pos_weight = class_weights[1] / class_weights[0]``. The speech classifier and the context model
+    both use it, so one set of class weights means the same thing in both.
+
+    Args:
+        scores: ``(N, num_labels)`` raw scores (``(N, 1)`` or ``(N,)`` for the binary head).
+        labels: ``(N,)`` class ids, or ``(N, num_labels)`` multi-hot for the multi-label head.
+        head: ``"single_label"``, ``"multi_label"`` or ``"binary"`` (the config's ``head``).
+        num_labels: number of classes.
+        class_weights: optional weights by class id (the config's ``class_weights``).
+
+    Example:
+        >>> scores = torch.tensor([[0.0, 0.0]])
+        >>> round(classification_loss(scores, torch.tensor([1]), "single_label", 2).item(), 4)
+        0.6931
+    """
+    weight = (
+        torch.tensor(class_weights, dtype=scores.dtype, device=scores.device) if class_weights is not None else None
+    )
+    if head == "single_label":
+        return nn.functional.cross_entropy(scores.view(-1, num_labels), labels.view(-1), weight=weight)
+    if head == "multi_label":
+        return nn.functional.binary_cross_entropy_with_logits(scores, labels.to(scores.dtype), pos_weight=weight)
+    pos_weight = weight[1] / weight[0] if weight is not None else None
+    return nn.functional.binary_cross_entropy_with_logits(
+        scores.view(-1), labels.view(-1).to(scores.dtype), pos_weight=pos_weight
+    )
+
+
 class SentiVSpeechPreTrainedModel(PreTrainedModel):
     config_class = SentiVSpeechConfig
     base_model_prefix = "encoder"
@@ -255,16 +294,7 @@ class SentiVSpeechForAudioClassification(SentiVSpeechPreTrainedModel):
 
     def compute_loss(self, scores: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """Loss of the configured head on the classifier's raw ``scores`` (one column for the binary head)."""
-        weights = self.config.class_weights
-        weight = torch.tensor(weights, dtype=scores.dtype, device=scores.device) if weights is not None else None
-        if self.config.head == "single_label":
-            return nn.functional.cross_entropy(scores.view(-1, self.config.num_labels), labels.view(-1), weight=weight)
-        if self.config.head == "multi_label":
-            return nn.functional.binary_cross_entropy_with_logits(scores, labels.to(scores.dtype), pos_weight=weight)
-        pos_weight = weight[1] / weight[0] if weight is not None else None
-        return nn.functional.binary_cross_entropy_with_logits(
-            scores.view(-1), labels.view(-1).to(scores.dtype), pos_weight=pos_weight
-        )
+        return classification_loss(scores, labels, self.config.head, self.config.num_labels, self.config.class_weights)
 
     def forward(
         self,
@@ -364,4 +394,9 @@ class SentiVSpeechForAudioClassification(SentiVSpeechPreTrainedModel):
         return SpeechClassifierOutput(loss=loss, logits=logits, embeddings=embeddings)
 
 
-__all__ = ["SentiVSpeechForAudioClassification", "SentiVSpeechPreTrainedModel", "build_audio_encoder"]
+__all__ = [
+    "SentiVSpeechForAudioClassification",
+    "SentiVSpeechPreTrainedModel",
+    "build_audio_encoder",
+    "classification_loss",
+]

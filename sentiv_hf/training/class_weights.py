@@ -134,3 +134,62 @@ def compute_class_weights(
         raw[~present] = raw[present].max()
     weights = raw * num_classes / raw.sum()
     return torch.tensor(weights, dtype=torch.float32)
+
+
+def bce_pos_weight(
+    labels: Sequence[Sequence[int]] | np.ndarray | torch.Tensor,
+    num_classes: int,
+    scheme: str = "inverse",
+    beta: float = 0.999,
+) -> torch.Tensor:
+    """Per-label ``pos_weight`` of a multi-label BCE loss: how much a positive counts against a negative.
+
+    Mean-normalised class weights (`compute_class_weights`) would leave positives and negatives weighing about the
+    same, and with a few percent positives per label a BCE head then learns to predict no label at all. The positive
+    term is instead weighted by the label's imbalance, as ``torch.nn.BCEWithLogitsLoss`` documents:
+
+    - ``"inverse"``: ``n_neg / n_pos``;
+    - ``"sqrt_inverse"``: ``sqrt(n_neg / n_pos)``;
+    - ``"effective_number"``: ``E(n_neg) / E(n_pos)`` with ``E(n) = (1 - beta ** n) / (1 - beta)``;
+    - ``"none"``: all ones.
+
+    A label with no positive (or no negative) example gets the largest (smallest) ratio among the others, with a
+    warning; with no labelled row at all every weight is 1.
+
+    Args:
+        labels: ``(N, num_classes)`` multi-hot matrix (training rows only).
+        num_classes: number of labels.
+        scheme: one of ``none``, ``inverse``, ``sqrt_inverse``, ``effective_number``.
+        beta: the ``effective_number`` hyperparameter, in ``[0, 1)``.
+
+    Example:
+        >>> bce_pos_weight([[1, 0], [0, 0], [0, 1], [0, 0]], 2, "inverse").tolist()
+        [3.0, 3.0]
+    """
+    if scheme not in WEIGHTING_SCHEMES:
+        raise ValueError(f"Unknown class weighting scheme {scheme!r}; expected one of {', '.join(WEIGHTING_SCHEMES)}.")
+    if not 0.0 <= beta < 1.0:
+        raise ValueError(f"`beta` must be in [0, 1) for the effective-number scheme, got {beta}.")
+    positives = class_counts(labels, num_classes).astype(np.float64)
+    total = float(as_label_array(labels).shape[0])
+    negatives = total - positives
+    if scheme == "none" or total == 0:
+        return torch.ones(num_classes, dtype=torch.float32)
+    if scheme == "effective_number":
+        pos, neg = (1.0 - np.power(beta, positives)) / (1.0 - beta), (1.0 - np.power(beta, negatives)) / (1.0 - beta)
+    else:
+        pos, neg = positives, negatives
+    defined = (pos > 0) & (neg > 0)
+    ratio = np.ones(num_classes, dtype=np.float64)
+    ratio[defined] = neg[defined] / pos[defined]
+    if scheme == "sqrt_inverse":
+        ratio = np.sqrt(ratio)
+    if not defined.all():
+        logger.warning(
+            "Labels %s have no positive or no negative training example; their pos_weight is the others' extreme.",
+            np.flatnonzero(~defined).tolist(),
+        )
+        known = ratio[defined] if defined.any() else np.ones(1)
+        ratio[(pos == 0)] = known.max()
+        ratio[(neg == 0) & (pos > 0)] = known.min()
+    return torch.tensor(ratio, dtype=torch.float32)

@@ -36,7 +36,7 @@ from sentiv_hf.errors import UserError
 from sentiv_hf.hub_errors import hub_access
 
 from .checkpoints import blocked_pickle_error, check_resumable, last_complete_checkpoint
-from .class_weights import class_counts, compute_class_weights
+from .class_weights import bce_pos_weight, class_counts, compute_class_weights
 from .losses import build_loss
 from .model_card import SentiVModelCardCallback, SentiVModelCardData
 from .samplers import build_train_sampler
@@ -82,6 +82,10 @@ class SentiVTrainer(Trainer):
         model / args / train_dataset / eval_dataset / ...: as for `transformers.Trainer`.
         card_data: a `SentiVModelCardData` to fill and render; one is created when not given.
         label_column: the training split's label column (default: ``label``, else ``labels`` for multi-label).
+        train_labels: the labels the class weights are computed from, when they are not one per training row (the
+            context trainer's examples are calls, its labels those of the labelled training segments): ``(M,)``
+            class ids, or ``(M, num_labels)`` multi-hot for multi-label (``--loss bce``) runs. Default: the
+            training split's label column. A weighted sampler still draws by the label column.
 
     Example:
         >>> args = SentiVTrainingArguments(output_dir="out", loss="focal", class_weighting="inverse", max_steps=5)
@@ -98,6 +102,7 @@ class SentiVTrainer(Trainer):
         *args: Any,
         card_data: SentiVModelCardData | None = None,
         label_column: str | None = None,
+        train_labels: np.ndarray | None = None,
         **kwargs: Any,
     ) -> None:
         # Set before Trainer.__init__, which creates the Hub repo (`init_hf_repo`) and gates it from the card data.
@@ -114,7 +119,7 @@ class SentiVTrainer(Trainer):
         self.class_counts: np.ndarray | None = None
         self.class_weights: torch.Tensor | None = None
         self._train_labels: list | None = None
-        self._setup_class_weights()
+        self._setup_class_weights(train_labels)
         self.loss_fn = self._build_loss()
         self._record_training_config()
 
@@ -127,10 +132,18 @@ class SentiVTrainer(Trainer):
     def is_multi_label(self) -> bool:
         return self.args.loss == LossType.BCE
 
-    def _setup_class_weights(self) -> None:
-        """Count the training split's labels and turn them into weights (training split only, never eval/test)."""
+    def _setup_class_weights(self, train_labels: np.ndarray | None) -> None:
+        """Count the training labels and turn them into weights (training split only, never eval/test)."""
         found = dataset_labels(self.train_dataset, self.label_column)
-        if found is None:
+        if found is not None:
+            self.label_column, labels = found
+            self._train_labels = self._label_array(labels)
+        if train_labels is not None:
+            labels_array = self._given_label_array(train_labels)
+            source = "given training labels"
+        elif found is not None:
+            labels_array, source = self._train_labels, "training rows"
+        else:
             if self.train_dataset is not None:
                 logger.warning("The training dataset has no 'label'/'labels' column: no class weights are computed.")
             stored = getattr(self.model.config, "class_weights", None)
@@ -138,23 +151,33 @@ class SentiVTrainer(Trainer):
                 # Evaluating a saved checkpoint: reuse the weights it was trained with for a comparable eval loss.
                 self.class_weights = torch.tensor(stored, dtype=torch.float32)
             return
-        self.label_column, labels = found
-        labels_array = self._label_array(labels)
-        self._train_labels = labels_array
         self.class_counts = class_counts(labels_array, self.num_labels)
         scheme = self.args.class_weighting.value
-        self.class_weights = compute_class_weights(
+        # BCE weighs each label's positives against its negatives (pos_weight = n_neg / n_pos under "inverse");
+        # mean-normalised class weights would let a head with a few percent positives predict no label at all.
+        weights_of = bce_pos_weight if self.is_multi_label else compute_class_weights
+        self.class_weights = weights_of(
             labels_array, self.num_labels, scheme=scheme, beta=self.args.class_weight_beta
         ).float()
         names = self._label_names()
         logger.info(
-            "Class weights (%s, from %d training rows): %s",
+            "Class weights (%s, from %d %s): %s",
             scheme,
-            len(labels),
+            len(labels_array),
+            source,
             ", ".join(
                 f"{n}={w:.4f} (n={c})" for n, w, c in zip(names, self.class_weights.tolist(), self.class_counts)
             ),
         )
+
+    def _given_label_array(self, train_labels: np.ndarray) -> np.ndarray:
+        array = np.asarray(train_labels)
+        expected = (2, "(M, num_labels) multi-hot") if self.is_multi_label else (1, "(M,) class ids")
+        if array.ndim != expected[0] or (self.is_multi_label and array.shape[1] != self.num_labels):
+            raise ValueError(
+                f"train_labels has shape {array.shape}; pass {expected[1]} with num_labels={self.num_labels}."
+            )
+        return array
 
     def _label_array(self, labels: list) -> np.ndarray:
         """Class ids ``(N,)``, or a multi-hot ``(N, num_labels)`` matrix for multi-label (``--loss bce``) runs."""

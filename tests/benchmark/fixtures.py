@@ -203,7 +203,9 @@ def make_calls(root: Path, *, n_callers: int = 9, calls_per_caller: int = 2, seg
             },
             features=features,
         )
-    write_config(root, "calls", splits)
+    # as `sentiv data build-calls` records them: the benchmark crops this config to its segments' length
+    segments = {"mode": "fixed", "segment_seconds": 0.4, "overlap": 0.0, "max_seconds": 0.4}
+    write_config(root, "calls", splits, segments=segments)
     return root
 
 

@@ -9,7 +9,9 @@ from sentiv_hf.commands.submit import main as submit_main
 def test_no_arguments_select_the_offline_demo_preset():
     config = load_config(build_parser().parse_args([]))
     assert config.name == "demo" and config.dataset is None and config.encoder == "frozen"
-    assert config.tasks == ["text", "speech", "multimodal"] and len(config.budgets) == 6 and config.seeds == [0, 1, 2]
+    assert config.tasks == ["text", "speech", "multimodal", "hotline_binary", "hotline_multilabel"]
+    assert len(config.budgets) == 6 and config.seeds == [0, 1, 2]
+    assert config.hotline_variants == ["segment", "context"] and config.task_config("hotline_binary") == "calls"
     assert config.output_dir == "sentiv-demo-output"
 
 

@@ -100,7 +100,7 @@ def test_mfcc_statistics_and_one_class_budget():
     resampled = mfcc_statistics(np.zeros(8000, dtype=np.float32), 8000)
     assert resampled.shape == (120,)
     # a 1-class budget (possible at 1 %) predicts that class everywhere instead of crashing
-    model, _ = fit_select_c(
+    model, _, _ = fit_select_c(
         lambda C, seed, multi_label: build_tfidf_logreg(C, seed),
         ["a b", "a c", "b c", "c"],
         np.array([2, 2, 2, 2]),
@@ -207,6 +207,7 @@ def test_hotline_binary_derives_negative_labels_from_emotions(corpus, tmp_path):
         dataset=str(corpus),
         tasks=["hotline_binary"],
         models=["baseline:mfcc-logreg"],
+        configs={"hotline_binary": "speech"},  # a single-label emotion config instead of the default calls
         hotline_folds=4,
         budgets=[1.0],
         seeds=1,

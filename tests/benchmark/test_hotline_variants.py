@@ -136,3 +136,27 @@ def test_balanced_indices_downsample_to_the_rarest_class():
     assert np.bincount([labels[i] for i in picked]).tolist() == [3, 3, 3]
     assert picked.tolist() == sorted(picked.tolist())
     assert balanced_indices(labels, seed=1).tolist() == picked.tolist()
+
+
+def test_call_segments_are_cropped_to_their_configs_length(corpus, tmp_path):
+    from sentiv_hf.benchmark import BenchmarkConfig, BenchmarkRunner
+
+    def crop(max_seconds):
+        config = BenchmarkConfig(
+            dataset=str(corpus),
+            output_dir=str(tmp_path / "o"),
+            tasks=["speech"],
+            models=["tiny"],
+            max_seconds=max_seconds,
+        )
+        runner = BenchmarkRunner(config, progress=False)
+        return runner.splits("calls", label_column="binary_label")["train"].max_seconds, runner.splits("speech")[
+            "train"
+        ]
+
+    recorded, speech = crop(1.0)
+    assert recorded == 0.4  # the card's segments.calls.max_seconds
+    assert speech.max_seconds is None  # other configs keep the run's default crop
+    assert crop({"calls": 2.5, "default": 1.0})[0] == 2.5  # the config's own entry wins over the card
+    with pytest.raises(ValueError, match="'max_seconds' must be seconds > 0"):
+        BenchmarkConfig(max_seconds={"calls": 0})

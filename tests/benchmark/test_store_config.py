@@ -38,7 +38,7 @@ def test_store_keeps_first_of_repeated_keys_and_requires_a_key(tmp_path):
 
 def test_presets_and_overrides():
     demo = BenchmarkConfig.from_preset("demo")
-    assert demo.tasks == ["text", "speech", "multimodal"]
+    assert demo.tasks == ["text", "speech", "multimodal", "hotline_binary", "hotline_multilabel"]
     assert demo.budgets == [0.01, 0.05, 0.1, 0.25, 0.5, 1.0] and demo.seeds == [0, 1, 2]
     assert demo.models == ["tiny", "baseline:tfidf-logreg", "baseline:mfcc-logreg"]
     sentiv = BenchmarkConfig.from_preset("sentiv")

@@ -60,8 +60,8 @@ def test_vectoriser_is_fitted_once_per_budget_and_seed(corpus, tmp_path, count_v
 
 
 def test_c_is_selected_on_validation_rows_only(corpus, monkeypatch):
-    """Issue 12: the selection scorer only ever sees the validation rows' gold labels, once per ``C`` + once for the
-    reported validation score."""
+    """Issue 12: the selection scorer only ever sees the validation rows' gold labels, once per ``C`` tried (the
+    reported validation score is the selected ``C``'s, not a second pass)."""
     seen: list[np.ndarray] = []
     real = learners.selection_score
 
@@ -76,9 +76,10 @@ def test_c_is_selected_on_validation_rows_only(corpus, monkeypatch):
 
     monkeypatch.setattr(learners, "selection_score", spy)
     request, splits = _request(corpus)
-    fit_baseline(request, lambda split: split.texts)
+    fitted = fit_baseline(request, lambda split: split.texts)
     expected = splits["validation"].labels[request.val_idx]
-    assert len(seen) == len(C_GRID) + 1
+    assert 1 <= len(seen) <= len(C_GRID)
+    assert fitted.selection["C"] in C_GRID[: len(seen)]
     assert all(np.array_equal(gold, expected) for gold in seen)
 
 
@@ -98,7 +99,7 @@ def test_changing_validation_labels_changes_the_chosen_c_and_test_labels_do_not(
             # the log-likelihood of the validation gold labels: sensitive to C even when the argmax is not
             return float(np.log(probs[np.arange(len(gold)), gold] + 1e-12).mean())
 
-        _, c = fit_select_c(
+        _, c, _ = fit_select_c(
             build_tfidf_logreg, x_train, y_train, x_val, np.asarray(y_val), score, num_labels=3, seed=0
         )
         return c
@@ -106,6 +107,18 @@ def test_changing_validation_labels_changes_the_chosen_c_and_test_labels_do_not(
     right = choose([0, 1, 2, 0, 1, 2])
     wrong = choose([1, 2, 0, 1, 2, 0])  # the validation labels rotated: a small C (flat probabilities) wins
     assert right == max(C_GRID) and wrong == min(C_GRID)
+
+    # The grid stops at the first C that scores below the best: the rotated labels never pay for the largest C.
+    scored = []
+
+    def counting(gold, probs):
+        scored.append(float(np.log(probs[np.arange(len(gold)), gold] + 1e-12).mean()))
+        return scored[-1]
+
+    fit_select_c(
+        build_tfidf_logreg, x_train, y_train, x_val, np.array([1, 2, 0, 1, 2, 0]), counting, num_labels=3, seed=0
+    )
+    assert len(scored) == 2 and scored[1] < scored[0] and len(C_GRID) == 3
 
 
 def test_fit_is_deterministic_for_a_seed(corpus):
@@ -122,7 +135,7 @@ def test_fit_is_deterministic_for_a_seed(corpus):
 
 def test_vocabulary_comes_from_training_texts_only():
     """Issue 12: the vectoriser fitted once is fitted on the training rows; a validation-only word is unknown."""
-    model, _ = fit_select_c(
+    model, _, _ = fit_select_c(
         build_tfidf_logreg,
         ["vui vẻ quá", "buồn chán quá", "vui lắm", "buồn lắm"],
         np.array([0, 1, 0, 1]),

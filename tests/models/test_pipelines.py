@@ -10,7 +10,7 @@ from transformers import pipeline
 
 from sentiv_hf.labels import SPEECH_LABELS
 from sentiv_hf.models import SentiVEmotionPipeline, SentiVFusionConfig, SentiVFusionModel
-from sentiv_hf.models.audio_input import AudioInputError, min_audio_samples, prepare_waveform
+from sentiv_hf.models.audio_input import AudioInputError, min_audio_samples, open_audio_decoder, prepare_waveform
 from sentiv_hf.models.pipelines import TextInputError, check_text
 from sentiv_hf.models.tiny import tiny_speech_feature_extractor, tiny_speech_model
 
@@ -197,6 +197,30 @@ def test_prepare_waveform_decodes_stereo_file_at_other_rate(tmp_path):
     sf.write(path, make_wave(0.5, sampling_rate=8000, channels=2), 8000)
     wave = prepare_waveform(path, sampling_rate=16000)
     assert wave.ndim == 1 and abs(wave.shape[0] - 8000) <= 16 and wave.dtype == np.float32
+
+
+def test_open_audio_decoder_streams_and_names_bad_files(tmp_path):
+    path = tmp_path / "stereo8k.wav"
+    sf.write(path, make_wave(2.0, sampling_rate=8000, channels=2), 8000)
+    decoder = open_audio_decoder(path, 16000)
+    window = decoder.get_samples_played_in_range(0.5, 1.5).data.numpy()
+    assert window.shape[0] == 1 and abs(window.shape[1] - 16000) <= 16  # mono, resampled, one second
+    missing, empty, junk = tmp_path / "missing.wav", tmp_path / "empty.wav", tmp_path / "junk.wav"
+    empty.write_bytes(b"")
+    junk.write_bytes(b"this is not audio at all" * 50)
+    with pytest.raises(AudioInputError, match=f"^Audio file not found: {missing}.$"):
+        open_audio_decoder(missing, 16000)
+    with pytest.raises(AudioInputError, match=r"zero-length audio: the file is empty \(0 bytes\)\. Pass a non-empty"):
+        open_audio_decoder(empty, 16000)
+    with pytest.raises(AudioInputError, match=str(junk)):
+        open_audio_decoder(junk, 16000)
+    # prepare_waveform reports the same files in the same words
+    for bad in (missing, empty, junk):
+        with pytest.raises(AudioInputError) as decoded:
+            prepare_waveform(bad)
+        with pytest.raises(AudioInputError) as opened:
+            open_audio_decoder(bad, 16000)
+        assert str(decoded.value) == str(opened.value)
 
 
 def test_feature_extractor_rejects_wrong_sampling_rate(feature_extractor):

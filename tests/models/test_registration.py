@@ -58,8 +58,10 @@ def test_auto_classes_and_pipelines_after_import_sentiv_hf(imports, speech_dir, 
     [
         ("import sentiv_hf.models", False),  # the pipeline stack loads only when asked for
         ("from sentiv_hf.models.pipelines import SentiVEmotionPipeline", True),
+        # imported first, the call pipeline's module imports transformers.pipelines before its class exists
+        ("from sentiv_hf.models.call_pipeline import SentiVCallPipeline", True),
     ],
-    ids=["sentiv_hf.models", "sentiv_hf.models.pipelines"],
+    ids=["sentiv_hf.models", "sentiv_hf.models.pipelines", "sentiv_hf.models.call_pipeline"],
 )
 def test_importing_the_models_registers_them_eagerly(imports, pipelines_imported, tmp_path):
     code = f"""
@@ -76,6 +78,7 @@ def test_importing_the_models_registers_them_eagerly(imports, pipelines_imported
     }}
     from transformers.pipelines import PIPELINE_REGISTRY
     registered["pipeline"] = "sentiv-emotion" in PIPELINE_REGISTRY.get_supported_tasks()
+    registered["call_pipeline"] = PIPELINE_REGISTRY.check_task("sentiv-call")[1]["impl"].__name__
     print(json.dumps(registered))
     """
     done = run_python(code, cwd=tmp_path)
@@ -85,5 +88,6 @@ def test_importing_the_models_registers_them_eagerly(imports, pipelines_imported
         "fusion": True,
         "pipelines_imported": pipelines_imported,
         "pipeline": True,
+        "call_pipeline": "SentiVCallPipeline",
     }
     assert "Could not register" not in done.stderr

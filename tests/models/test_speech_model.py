@@ -8,6 +8,7 @@ from transformers import AutoConfig, AutoModelForAudioClassification, HubertMode
 from sentiv_hf.labels import BINARY_LABELS, SPEECH_LABELS
 from sentiv_hf.models import SentiVSpeechConfig, SentiVSpeechForAudioClassification
 from sentiv_hf.models.lora import add_lora
+from sentiv_hf.models.modeling_sentiv_speech import classification_loss
 from sentiv_hf.models.tiny import tiny_encoder_config, tiny_speech_feature_extractor, tiny_speech_model
 
 ENCODERS = ["hubert", "wav2vec2", "wavlm", "whisper"]
@@ -158,6 +159,23 @@ def test_class_weights_reach_the_loss():
     out = model(**batch, labels=labels)
     expected = torch.nn.functional.cross_entropy(out.logits, labels, weight=torch.tensor(weights))
     torch.testing.assert_close(out.loss, expected)
+
+
+@pytest.mark.parametrize(
+    ("head", "scores", "labels", "weights", "expected"),
+    [
+        # -log softmax: row 0 -> log(2); row 1 (weight 3) -> log(1 + e^-2); weighted mean over weights 1 and 3
+        ("single_label", [[0.0, 0.0], [0.0, 2.0]], [0, 1], [1.0, 3.0], (np.log(2) + 3 * np.log1p(np.exp(-2))) / 4),
+        # BCE of logit 0 is log(2) for either target; pos_weight 3 on the positive cell: (3 log 2 + log 2) / 2
+        ("multi_label", [[0.0, 0.0]], [[1, 0]], [3.0, 1.0], 2 * np.log(2)),
+        # binary: pos_weight = w1 / w0 = 4 on the positive example: (4 log 2 + log 2) / 2
+        ("binary", [[0.0], [0.0]], [1, 0], [0.5, 2.0], 2.5 * np.log(2)),
+        ("binary", [[0.0], [0.0]], [1, 0], None, np.log(2)),
+    ],
+)
+def test_classification_loss_rules(head, scores, labels, weights, expected):
+    loss = classification_loss(torch.tensor(scores), torch.tensor(labels), head, 2, weights)
+    assert loss.item() == pytest.approx(expected, rel=1e-6)
 
 
 def test_freeze_encoder():

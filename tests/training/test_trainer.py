@@ -37,7 +37,7 @@ def make_split(tokenizer, labels):
     return ds.map(lambda b: tokenizer(b["text"]), batched=True, remove_columns=["text"])
 
 
-def make_trainer(tmp_path, tokenizer, **kwargs):
+def make_trainer(tmp_path, tokenizer, train_labels=None, **kwargs):
     args = SentiVTrainingArguments(
         output_dir=str(tmp_path / "out"),
         report_to=[],
@@ -58,6 +58,7 @@ def make_trainer(tmp_path, tokenizer, **kwargs):
         data_collator=DataCollatorWithPadding(tokenizer),
         processing_class=tokenizer,
         compute_metrics=make_compute_metrics(NAMES),
+        train_labels=train_labels,
     )
 
 
@@ -76,6 +77,20 @@ def test_class_weights_come_from_the_training_split_only(tmp_path, tokenizer):
     assert trainer.card_data.labels == NAMES
     # The rarest class gets the largest weight.
     assert trainer.class_weights[2] > trainer.class_weights[1] > trainer.class_weights[0]
+
+
+def test_class_weights_from_given_train_labels(tmp_path, tokenizer, caplog):
+    given = np.array([0, 1, 1, 2, 2, 2, 2])  # not the split's 6/3/1
+    with caplog.at_level("INFO", logger="sentiv_hf.training.trainer"):
+        trainer = make_trainer(tmp_path, tokenizer, train_labels=given, loss="weighted_ce", class_weighting="inverse")
+    assert trainer.class_counts.tolist() == [1, 2, 4]
+    torch.testing.assert_close(trainer.class_weights, compute_class_weights(given, 3, scheme="inverse").float())
+    assert trainer.model.config.sentiv_training["train_class_counts"] == [1, 2, 4]
+    assert "from 7 given training labels" in caplog.text
+    # A weighted sampler still draws by the split's label column (one label per training row).
+    assert trainer._train_labels.tolist() == TRAIN_LABELS
+    with pytest.raises(ValueError, match=r"train_labels has shape \(7, 1\); pass \(M,\) class ids with num_labels=3"):
+        make_trainer(tmp_path, tokenizer, train_labels=given[:, None], loss="weighted_ce")
 
 
 def test_compute_loss_matches_the_configured_loss(tmp_path, tokenizer):

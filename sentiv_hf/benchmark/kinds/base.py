@@ -123,11 +123,12 @@ class ModelSpec:
             "tokenizer": tokenizer_fingerprint(base[1]),
         }
 
-    def extract(self, provider, modality: str, data, base):
-        """Cache rows for ``data`` (a list of texts, or a `datasets.Dataset` with ``audio``): what the head reads."""
+    def extract(self, provider, modality: str, data, base, max_seconds: float | None = None):
+        """Cache rows for ``data`` (a list of texts, or a `datasets.Dataset` with ``audio``): what the head reads.
+        ``max_seconds``: the audio crop of ``data``'s config when it is not the provider's."""
         if modality == "text":
             return provider.encode_texts(self, base, data)
-        return provider.encode_audio(self, base, data)
+        return provider.encode_audio(self, base, data, max_seconds)
 
     def baseline_inputs(self, split, features):
         """What a baseline reads for ``split`` (``features(split)`` is the feature cache)."""

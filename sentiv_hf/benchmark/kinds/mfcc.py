@@ -31,8 +31,8 @@ class MfccBaseline(ModelSpec):
     def feature_preprocessing(self, provider, modality: str, base) -> dict[str, Any]:
         return {}
 
-    def extract(self, provider, modality: str, data, base):
-        return provider.mfcc(self, data)
+    def extract(self, provider, modality: str, data, base, max_seconds: float | None = None):
+        return provider.mfcc(self, data)  # statistics of the full clip: no crop
 
     def provenance(self, modality: str) -> dict[str, Any]:
         return {"mfcc": "20+d+dd mean/std, 16 kHz, full clip", "version": 1}
