@@ -41,7 +41,7 @@ def test_version_prints_the_package_version(capsys):
 
 def test_train_help_without_a_task_exits_0(capsys):
     assert main(["train", "--help"]) == 0
-    assert capsys.readouterr().out.startswith("usage: sentiv train {text,speech,fusion}")
+    assert capsys.readouterr().out.startswith("usage: sentiv train {text,speech,fusion,context}")
 
 
 def test_every_long_flag_takes_both_spellings():

@@ -193,11 +193,6 @@ def fit_frozen(
 
 # --- context over a call's segments (hotline ``context`` variant) -----------------------------------------------
 
-#: Calls per batch, and the learning rate, of a context head: a call is one example, and an attention stack wants a
-#: smaller step than a linear head.
-CONTEXT_BATCH_CALLS = 8
-CONTEXT_LEARNING_RATE = 1e-3
-
 
 def fit_context(
     request: FitRequest,
@@ -222,7 +217,7 @@ def fit_context(
     import shutil
 
     from sentiv_hf.models import SentiVContextConfig, SentiVContextModel
-    from sentiv_hf.training.context import predict_context, train_context_model
+    from sentiv_hf.training.context import CONTEXT_TRAINING_DEFAULTS, predict_context, train_context_model
 
     r = request
     missing = [c for c in ("call_id", "segment_index") if c not in r.train.dataset.column_names]
@@ -250,14 +245,10 @@ def fit_context(
                 sampling_rate=getattr(base[0].config, "sampling_rate", 16000),
             )
         )
-    args = r.training_arguments(
-        settings,
-        learning_rate=CONTEXT_LEARNING_RATE,
-        per_device_train_batch_size=CONTEXT_BATCH_CALLS,
-        per_device_eval_batch_size=CONTEXT_BATCH_CALLS,
-        sampler="random",  # whole calls: per-segment class balance comes from the loss's class weights
-        remove_unused_columns=False,
-    )
+    # A call is one example and an attention stack wants a smaller step than a linear head: the context head's own
+    # settings (as `sentiv train context`), with this task's loss (BCE for multi-label) and validation metric.
+    defaults = {k: v for k, v in CONTEXT_TRAINING_DEFAULTS.items() if k not in ("loss", "class_weighting")}
+    args = r.training_arguments(settings, **defaults, remove_unused_columns=False)
     trainer, selection = train_context_model(
         model,
         x,

@@ -1,4 +1,4 @@
-"""``sentiv train text|speech|fusion``: fine-tune a SentiV model with `SentiVTrainer`.
+"""``sentiv train text|speech|fusion|context``: fine-tune a SentiV model with `SentiVTrainer`.
 
 Arguments are three dataclasses parsed by `transformers.HfArgumentParser`: `DataArguments`, `ModelArguments` and
 `SentiVTrainingArguments` (every `TrainingArguments` flag works), given as flags or as one YAML/JSON file.
@@ -8,11 +8,20 @@ Examples:
     sentiv train speech --dataset org/sentiv --model facebook/hubert-base-ls960 --budget 0.1 --seed 3 \\
         --loss focal --class_weighting inverse --sampler weighted --output_dir out/speech
     sentiv train fusion --text_model out/text --speech_model out/speech --fusion concat_mlp --output_dir out/fusion
+    sentiv train context --dataset_config calls --segment_model out/speech --label_column binary_label \\
+        --budget 0.5 --causal --output_dir out/context
     sentiv train speech config.yaml
     accelerate launch --config_file accelerate_configs/cpu_ddp.yaml -m sentiv_hf.cli train text --model tiny ...
 
 Each run writes the checkpoint, ``train_ids.json`` (the label-budget ids it trained on), ``*_results.json``, the
 trainer state and a model card (``README.md``) into ``--output_dir``; ``--push_to_hub`` uploads them.
+
+``context`` trains a `SentiVContextModel` on a calls config (``sentiv data build-calls``): the segment model
+(``--segment_model``: a ``sentiv train speech`` checkpoint, a bare encoder or ``tiny``) stays frozen and embeds every
+segment once; the context head attends over each call's segments and is trained on the budget's segments, the rest
+of the training calls being unlabelled context. The folder holds the whole model (segment model + head) and its
+feature extractor, for ``sentiv predict-call CALL.wav --model OUT`` and ``AutoModel.from_pretrained(OUT)``. Its
+defaults are those of the benchmark's context variant (`sentiv_hf.training.context.CONTEXT_TRAINING_DEFAULTS`).
 
 This module parses the arguments and runs the steps; the steps live in `sentiv_hf.training`: `dataset_loading`
 (splits, columns, label budget), `task_builders` (model + preprocessed splits + collator per task, built with
@@ -32,7 +41,7 @@ from .errors import CommandError
 
 logger = logging.getLogger(__name__)
 
-TASKS = ("text", "speech", "fusion")
+TASKS = ("text", "speech", "fusion", "context")
 FREEZE_CHOICES = ("none", "feature_encoder", "encoder")
 
 
@@ -111,6 +120,22 @@ class ModelArguments:
         },
     )
     license: str = field(default="apache-2.0", metadata={"help": "License in the model card."})
+    segment_model: str | None = field(
+        default=None,
+        metadata={
+            "help": "context: the model that embeds each segment (a `sentiv train speech` checkpoint, a bare "
+            "encoder or 'tiny'; default --model). It stays frozen and is saved inside the context checkpoint."
+        },
+    )
+    causal: bool = field(
+        default=False, metadata={"help": "context: a segment sees only itself and earlier ones (live monitoring)."}
+    )
+    positions: Literal["learned", "relative"] = field(
+        default="learned", metadata={"help": "context: segment positions, 'learned' or 'relative' (ALiBi)."}
+    )
+    context_d_model: int = field(default=256, metadata={"help": "context: width of the context Transformer."})
+    context_layers: int = field(default=2, metadata={"help": "context: layers of the context Transformer."})
+    context_heads: int = field(default=4, metadata={"help": "context: attention heads of the context Transformer."})
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -119,7 +144,7 @@ class ModelArguments:
 
 def _usage() -> str:
     return (
-        "usage: sentiv train {text,speech,fusion} [--flags ... | CONFIG.yaml | CONFIG.json]\n"
+        "usage: sentiv train {text,speech,fusion,context} [--flags ... | CONFIG.yaml | CONFIG.json]\n"
         "Run `sentiv train text --help` for every option."
     )
 
@@ -144,7 +169,12 @@ def _argument_parser(task: str):
 
     from sentiv_hf.training.training_args import SentiVTrainingArguments
 
-    return HfArgumentParser((DataArguments, ModelArguments, SentiVTrainingArguments), prog=f"sentiv train {task}")
+    parser = HfArgumentParser((DataArguments, ModelArguments, SentiVTrainingArguments), prog=f"sentiv train {task}")
+    if task == "context":
+        from sentiv_hf.training.context import CONTEXT_TRAINING_DEFAULTS
+
+        parser.set_defaults(**CONTEXT_TRAINING_DEFAULTS)
+    return parser
 
 
 def parse_train_args(argv: list[str]):
@@ -167,8 +197,16 @@ def parse_train_args(argv: list[str]):
             path = Path(rest[0])
             if not path.is_file():
                 raise CommandError(f"Config file not found: {path}")
-            parse = parser.parse_json_file if path.suffix == ".json" else parser.parse_yaml_file
-            data_args, model_args, training_args = parse(str(path))
+            if task == "context":  # a file's parse ignores the parser's defaults: the context ones go in first
+                import yaml
+
+                from sentiv_hf.training.context import CONTEXT_TRAINING_DEFAULTS
+
+                values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+                data_args, model_args, training_args = parser.parse_dict({**CONTEXT_TRAINING_DEFAULTS, **values})
+            else:
+                parse = parser.parse_json_file if path.suffix == ".json" else parser.parse_yaml_file
+                data_args, model_args, training_args = parse(str(path))
         else:
             data_args, model_args, training_args = parser.parse_args_into_dataclasses(rest)
     except ValueError as error:
@@ -181,6 +219,8 @@ def parse_train_args(argv: list[str]):
         raise CommandError(f"--freeze must be one of {', '.join(FREEZE_CHOICES)}, got {model_args.freeze!r}.")
     if model_args.gated not in (None, "manual", "auto"):  # a config file is not checked against the choices
         raise CommandError(f"--gated must be 'manual' or 'auto' (the approval mode), got {model_args.gated!r}.")
+    if model_args.positions not in ("learned", "relative"):
+        raise CommandError(f"--positions must be 'learned' or 'relative', got {model_args.positions!r}.")
     return task, data_args, model_args, training_args
 
 
@@ -234,6 +274,7 @@ def run_training(task: str, data_args, model_args, training_args, callbacks=None
     from sentiv_hf.metrics import make_compute_metrics
     from sentiv_hf.training.dataset_loading import (
         apply_budget,
+        check_call_columns,
         check_columns,
         first_rows,
         label_info,
@@ -249,6 +290,8 @@ def run_training(task: str, data_args, model_args, training_args, callbacks=None
 
     # Checked before any work, so that a broken launch or a bad checkpoint fails at once.
     training_args.check_distributed_launch()
+    if task == "context":
+        _check_context_args(training_args)
     resume_from = _resume_checkpoint(training_args)
     config_name = data_args.dataset_config or TASK_DATASET_CONFIGS[task]
     raw = load_splits(data_args.dataset, config_name, data_args.dataset_revision)
@@ -266,12 +309,18 @@ def run_training(task: str, data_args, model_args, training_args, callbacks=None
     data_args.label_column = label_column
     required = required_columns(task, label_column, data_args.text_column, data_args.audio_column)
     for name, split in splits.items():
-        check_columns(split, required, f"the {name} split of {data_args.dataset or 'the demo corpus'}:{config_name}")
+        where = f"the {name} split of {data_args.dataset or 'the demo corpus'}:{config_name}"
+        check_columns(split, required, where)
+        if task == "context":
+            check_call_columns(split, where)
     if multi_label and training_args.loss != LossType.BCE:
         logger.info("Column %r is multi-label: using loss='bce'.", label_column)
         training_args.loss = LossType.BCE
     if task == "text" and multi_label:
         raise CommandError("Multi-label text training is not supported; use a single-label 'label' column.")
+
+    if task == "context":
+        return _run_context(splits, config_name, label_names, multi_label, data_args, model_args, training_args)
 
     train, train_ids = apply_budget(train, data_args.budget, training_args.seed, label_column)
     train = first_rows(train, data_args.max_train_samples)
@@ -351,6 +400,186 @@ def run_training(task: str, data_args, model_args, training_args, callbacks=None
         trainer.push_to_hub(commit_message=f"sentiv train {task}")
     else:
         trainer.create_model_card()
+    return metrics
+
+
+def _check_context_args(training_args) -> None:
+    """Refuse the options a context run cannot honour, and set the ones its Trainer needs."""
+    from transformers.trainer_utils import IntervalStrategy, SaveStrategy
+
+    from sentiv_hf.training.training_args import SamplerType
+
+    if training_args.push_to_hub:
+        raise CommandError(
+            "--push_to_hub is not supported for context runs yet; train without it, then upload the folder with "
+            "`hf upload REPO_ID OUTPUT_DIR`."
+        )
+    if training_args.resume_from_checkpoint not in (None, False, "", "false", "False", "none", "None"):
+        raise CommandError(
+            "A context run writes no checkpoints to resume from (it trains in minutes); drop --resume_from_checkpoint."
+        )
+    if training_args.sampler != SamplerType.RANDOM:
+        raise CommandError(
+            f"--sampler {training_args.sampler.value} does not apply to context training, which draws whole calls; "
+            "use --sampler random (the default; --class_weighting balances the loss)."
+        )
+    # Whole calls come from in-memory features; the best epoch is picked on validation and kept in memory.
+    training_args.remove_unused_columns = False
+    if training_args.eval_strategy != IntervalStrategy.EPOCH:
+        logger.info("Context training evaluates every epoch to keep the best one: using --eval_strategy epoch.")
+        training_args.eval_strategy = IntervalStrategy.EPOCH
+    if training_args.save_strategy != SaveStrategy.NO:
+        logger.info("Context training keeps the best epoch in memory: using --save_strategy no.")
+        training_args.save_strategy = SaveStrategy.NO
+
+
+def _context_metric(label_names: list[str], multi_label: bool) -> str:
+    """The validation metric that picks the epoch: the headline of the hotline tasks (F1 of the negative class for
+    the binary task, weighted F1 for multi-label), macro-F1 otherwise."""
+    if multi_label:
+        return "weighted_f1"
+    return "f1_negative" if "negative" in label_names else "macro_f1"
+
+
+def _run_context(splits, config_name, label_names, multi_label, data_args, model_args, training_args) -> dict:
+    """``sentiv train context``: embed every segment once, train the context head on the budget's segments (the
+    rest of the training calls as context), save the whole model and score the test calls."""
+    import numpy as np
+
+    from sentiv_hf.data import demo_path
+    from sentiv_hf.data.loading import card_config_field
+    from sentiv_hf.metrics import metrics_from_logits
+    from sentiv_hf.training.context import embed_calls, predict_context, train_context_model
+    from sentiv_hf.training.dataset_loading import apply_budget
+    from sentiv_hf.training.inference import write_training_record
+    from sentiv_hf.training.task_builders import build_context
+    from sentiv_hf.training.trainer import _multi_hot
+
+    if "validation" not in splits:
+        raise CommandError(
+            "Context training picks its epoch on the validation calls, but the dataset has no validation split; "
+            "name one with --eval_split."
+        )
+    train, label_column = splits["train"], data_args.label_column
+    _, train_ids = apply_budget(train, data_args.budget, training_args.seed, label_column)
+    if data_args.max_train_samples is not None:
+        train_ids = train_ids[: data_args.max_train_samples]
+    all_ids = [str(x) for x in train.with_format(None)["id"]] if "id" in train.column_names else None
+    row_of = {row_id: i for i, row_id in enumerate(all_ids or [str(i) for i in range(len(train))])}
+    budget_rows = np.array([row_of[row_id] for row_id in train_ids], dtype=np.int64)
+    output_dir = Path(training_args.output_dir)
+    if training_args.process_index == 0:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        write_training_record(
+            output_dir,
+            dataset=data_args.dataset,
+            config=config_name,
+            revision=data_args.dataset_revision,
+            budget=data_args.budget,
+            seed=training_args.seed,
+            ids=train_ids,
+        )
+
+    segments = card_config_field(data_args.dataset, "segments", config_name, data_args.dataset_revision) or {}
+    if not segments:
+        logger.warning(
+            "The dataset card records no segment settings for %r (a `sentiv data build-calls` card does): assuming "
+            "30 s segments without overlap.",
+            config_name,
+        )
+    segment_seconds = float(segments.get("segment_seconds") or 30.0)
+    # A call's last window may take in a remainder of up to half a window.
+    max_seconds = float(segments.get("max_seconds") or 1.5 * segment_seconds)
+    parts = build_context(
+        label_names,
+        multi_label,
+        model_args,
+        training_args,
+        segment_seconds=segment_seconds,
+        segment_overlap=float(segments.get("overlap") or 0.0),
+        max_seconds=max_seconds,
+    )
+    model, feature_extractor = parts["model"], parts["feature_extractor"]
+    model.to(training_args.device)
+
+    def embed(split):
+        return embed_calls(
+            model,
+            split,
+            feature_extractor,
+            training_args.per_device_eval_batch_size,
+            max_seconds=max_seconds,
+            audio_column=data_args.audio_column,
+            show_progress=not training_args.disable_tqdm,
+        )
+
+    def labels(split) -> np.ndarray:
+        values = split.with_format(None)[label_column]
+        return _multi_hot(values, len(label_names)) if multi_label else np.asarray(values, dtype=np.int64)
+
+    def calls(split, name: str) -> tuple[np.ndarray, np.ndarray]:
+        rows = split.with_format(None).select_columns(["call_id", "segment_index"])
+        return np.array([f"{name}/{c}" for c in rows["call_id"]]), np.asarray(rows["segment_index"])
+
+    validation = splits["validation"]
+    features = np.concatenate([embed(train), embed(validation)])
+    call_parts = [calls(train, "train"), calls(validation, "validation")]
+    call_ids = np.concatenate([c for c, _ in call_parts])
+    positions = np.concatenate([p for _, p in call_parts])
+    y = np.concatenate([labels(train), labels(validation)])
+    labelled = np.zeros(len(features), dtype=bool)
+    labelled[budget_rows] = True
+    labelled[len(train) :] = True
+    trainer, selection = train_context_model(
+        model,
+        features,
+        call_ids,
+        positions,
+        y,
+        labelled,
+        np.arange(len(train)),
+        np.arange(len(train), len(features)),
+        args=training_args,
+        label_names=list(label_names),
+        multi_label=multi_label,
+        metric=_context_metric(list(label_names), multi_label),
+    )
+    logger.info("Best validation epoch %s (score %.4f).", selection["best_epoch"], selection["validation_score"])
+    if training_args.process_index == 0:
+        model.save_pretrained(output_dir)
+        feature_extractor.save_pretrained(output_dir)
+
+    metrics: dict[str, Any] = {}
+    eval_metrics = trainer.evaluate(metric_key_prefix="eval")
+    trainer.log_metrics("eval", eval_metrics)
+    trainer.save_metrics("eval", eval_metrics)
+    metrics.update(eval_metrics)
+    if "test" in splits:
+        test = splits["test"]
+        test_calls, test_positions = calls(test, "test")
+        logits = predict_context(model, embed(test), test_calls, test_positions, np.arange(len(test)))
+        scores = metrics_from_logits(logits, labels(test), label_names=list(label_names), multi_label=multi_label)
+        test_metrics = {f"test_{k}": float(v) for k, v in scores.items() if isinstance(v, (int, float))}
+        trainer.log_metrics("test", test_metrics)
+        trainer.save_metrics("test", test_metrics)
+        trainer.card_data.add_metrics(test_metrics, "test")
+        metrics.update(test_metrics)
+    trainer.save_state()
+    card = trainer.card_data
+    card.task = "context"
+    card.model_id = training_args.hub_model_id
+    card.base_model = parts["base_model"]
+    card.dataset_id = data_args.dataset or str(demo_path())
+    card.dataset_config = config_name
+    card.dataset_revision = data_args.dataset_revision
+    card.label_budget = data_args.budget
+    card.seed = training_args.seed
+    card.num_train_examples = len(budget_rows)
+    card.labels = list(label_names)
+    card.preprocessing = parts["preprocessing"]
+    card.license = model_args.license
+    card.gated = model_args.gated
+    trainer.create_model_card()
     return metrics
 
 

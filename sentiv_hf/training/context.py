@@ -17,6 +17,9 @@ Example:
     ...     model, features, call_ids, segment_index, labels, labelled, train_rows, val_rows,
     ...     args=args, label_names=["non_negative", "negative"])  # doctest: +SKIP
     >>> logits = predict_context(model, features, call_ids, segment_index, test_rows)  # doctest: +SKIP
+
+``sentiv train context`` computes the features from raw audio with `embed_calls` (the checkpoint's own segment
+model, once per segment) and trains with `CONTEXT_TRAINING_DEFAULTS`, the benchmark's settings for this head.
 """
 
 from __future__ import annotations
@@ -31,10 +34,23 @@ from torch import nn
 from transformers import TrainerCallback
 from transformers.modeling_outputs import SequenceClassifierOutput
 
-from .class_weights import class_counts, compute_class_weights
 from .trainer import SentiVTrainer
 
 logger = logging.getLogger(__name__)
+
+#: `SentiVTrainingArguments` defaults of a context head (``sentiv train context``): a learning rate for a small
+#: Transformer trained from scratch, batches of 8 *calls*, whole calls drawn at random (per-segment class balance
+#: comes from the loss's class weights), the best validation epoch kept in memory and no checkpoints written.
+CONTEXT_TRAINING_DEFAULTS: dict[str, Any] = {
+    "learning_rate": 1e-3,
+    "per_device_train_batch_size": 8,
+    "per_device_eval_batch_size": 8,
+    "loss": "weighted_ce",
+    "class_weighting": "inverse",
+    "sampler": "random",
+    "eval_strategy": "epoch",
+    "save_strategy": "no",
+}
 
 
 def call_sequences(
@@ -177,32 +193,46 @@ class ContextHead(nn.Module):
         return SequenceClassifierOutput(logits=logits[target_mask] if target_mask is not None else logits)
 
 
-class CallTrainer(SentiVTrainer):
-    """`SentiVTrainer` whose examples are calls: the class weights come from the labelled training segments.
+class ContextTrainer(SentiVTrainer):
+    """`SentiVTrainer` whose evaluation scores the validation calls with `predict_context`, as the test calls are.
+
+    Why: the Trainer's evaluation gathers predictions per *example* (a call here) and, through Accelerate's
+    ``gather_for_metrics``, keeps only ``len(eval_dataset) % batch_size`` rows of the last batch, but a call holds
+    many segment rows: the validation score (and so the chosen epoch) would come from a few segments. Here every
+    labelled validation segment is scored, with its call as context, and the metrics go to the callbacks
+    (`KeepBestState`) and the log as usual.
 
     Args:
-        segment_labels: labels of the segments the loss counts, ``(M,)`` class ids or ``(M, C)`` multi-hot.
-        args, kwargs: as for `SentiVTrainer`.
+        context_model: the `SentiVContextModel` the Trainer's `ContextHead` trains.
+        validation: ``(features, call_ids, segment_index, rows, scored, labels)``: the arrays of
+            `train_context_model`, the validation rows, the mask of the scored ones among them and their labels.
+        label_names, multi_label: as for the metrics module.
+        kwargs: the `SentiVTrainer` arguments.
     """
 
-    def __init__(self, *args: Any, segment_labels: np.ndarray, **kwargs: Any) -> None:
-        self.segment_labels = np.asarray(segment_labels)
+    def __init__(self, *args, context_model: nn.Module, validation: tuple, label_names, multi_label, **kwargs):
         super().__init__(*args, **kwargs)
+        self._context_model = [context_model]  # a list: not a second registration of the trained parameters
+        self._validation = validation
+        self._label_names = list(label_names)
+        self._multi_label = multi_label
 
-    def _setup_class_weights(self) -> None:
-        self.class_counts = class_counts(self.segment_labels, self.num_labels)
-        self.class_weights = compute_class_weights(
-            self.segment_labels,
-            self.num_labels,
-            scheme=self.args.class_weighting.value,
-            beta=self.args.class_weight_beta,
-        ).float()
-        logger.info(
-            "Class weights (%s, from %d labelled training segments): %s",
-            self.args.class_weighting.value,
-            len(self.segment_labels),
-            ", ".join(f"{w:.4f} (n={c})" for w, c in zip(self.class_weights.tolist(), self.class_counts)),
+    def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix: str = "eval") -> dict[str, float]:
+        from sentiv_hf.metrics import metrics_from_logits
+
+        features, call_ids, segment_index, rows, scored, labels = self._validation
+        logits = predict_context(
+            self._context_model[0], features, call_ids, segment_index, rows, self.args.per_device_eval_batch_size
         )
+        scores = metrics_from_logits(
+            logits[scored], labels, label_names=self._label_names, multi_label=self._multi_label
+        )
+        metrics = {f"{metric_key_prefix}_{k}": float(v) for k, v in scores.items() if isinstance(v, (int, float))}
+        if self.state.epoch is not None:
+            metrics["epoch"] = self.state.epoch
+        self.log(metrics)
+        self.control = self.callback_handler.on_evaluate(self.args, self.state, self.control, metrics)
+        return metrics
 
 
 def _check_rows(name: str, rows: np.ndarray, n: int) -> np.ndarray:
@@ -271,8 +301,6 @@ def train_context_model(
     """
     import datasets
 
-    from sentiv_hf.metrics import make_compute_metrics
-
     from .callbacks import KeepBestState
     from .training_args import LossType, SamplerType
 
@@ -318,15 +346,18 @@ def train_context_model(
     for param in head.parameters():
         param.requires_grad = True
     keep = KeepBestState(head, metric, patience)
-    trainer = CallTrainer(
+    trainer = ContextTrainer(
         model=head,
         args=args,
         train_dataset=datasets.Dataset.from_dict({"sequence": ids[: len(train_calls)]}),
         eval_dataset=datasets.Dataset.from_dict({"sequence": ids[len(train_calls) :]}),
         data_collator=CallBatchCollator(features, train_calls + val_calls, labels, labelled),
-        compute_metrics=make_compute_metrics(label_names, multi_label=multi_label),
         callbacks=[keep, *callbacks],
-        segment_labels=labels[train_targets],
+        train_labels=labels[train_targets],  # the labelled training segments, not the calls
+        context_model=model,
+        validation=(features, call_ids, segment_index, val_rows, labelled[val_rows], labels[val_targets]),
+        label_names=label_names,
+        multi_label=multi_label,
     )
     if quiet:
         from transformers.trainer_callback import PrinterCallback
@@ -368,7 +399,7 @@ def predict_context(
     model.eval()
     sequences = call_sequences(call_ids, segment_index, rows, model.config.max_segments)
     collate = CallBatchCollator(features, sequences)
-    device = next(model.parameters()).device
+    device = model.classifier.weight.device  # the context head's (a segment model may sit elsewhere)
     by_row: dict[int, np.ndarray] = {}
     for start in range(0, len(sequences), batch_size):
         chunk = range(start, min(start + batch_size, len(sequences)))
@@ -385,11 +416,68 @@ def predict_context(
     return np.stack([by_row[int(r)] for r in rows])
 
 
+@torch.no_grad()
+def embed_calls(
+    model: nn.Module,
+    dataset,
+    feature_extractor,
+    batch_size: int = 8,
+    *,
+    max_seconds: float | None = None,
+    audio_column: str = "audio",
+    show_progress: bool = True,
+) -> np.ndarray:
+    """Segment features ``(N, feature_layers, feature_size)`` (float32) of every row of a calls dataset: its
+    ``model.embed_segments`` (the segment model's `encode_layers`), computed once, in evaluation mode.
+
+    Each batch is prepared like evaluation audio by `AudioPreprocessor` (mono, resampled, centre crop to
+    ``max_seconds``), as the benchmark's feature cache and ``sentiv predict-call`` prepare a segment.
+
+    Args:
+        model: a `SentiVContextModel` with a segment model (`SentiVContextModel.from_segment_model`).
+        dataset: a `datasets.Dataset` with an audio column (one row per segment).
+        feature_extractor: the segment model's feature extractor.
+        batch_size: segments per forward pass.
+        max_seconds: the crop; default the segment model's ``max_duration_s``.
+        audio_column: the column holding the audio.
+        show_progress: a `tqdm` bar over the batches.
+
+    Example:
+        >>> features = embed_calls(model, splits["train"], feature_extractor, batch_size=16)  # doctest: +SKIP
+        >>> features.shape  # doctest: +SKIP
+        (112, 3, 32)
+    """
+    from tqdm.auto import tqdm
+
+    from sentiv_hf.data.audio import AudioPreprocessor
+
+    if audio_column not in dataset.column_names:
+        raise ValueError(f"The dataset has no {audio_column!r} column; its columns are {dataset.column_names}.")
+    max_seconds = max_seconds or getattr(model.config.segment_config, "max_duration_s", None) or 8.0
+    prepare = AudioPreprocessor(
+        feature_extractor, max_seconds=max_seconds, sampling_rate=feature_extractor.sampling_rate, train=False
+    )
+    audio = dataset.select_columns([audio_column])
+    model.eval()
+    device = next(model.parameters()).device
+    rows = []
+    for start in tqdm(range(0, len(audio), batch_size), desc="Embedding segments", disable=not show_progress):
+        inputs = prepare({"audio": audio[start : start + batch_size][audio_column]})
+        tensors = {key: torch.as_tensor(value).to(device) for key, value in inputs.items() if key != "labels"}
+        rows.append(model.embed_segments(**tensors).float().cpu())
+    if not rows:
+        config = model.config
+        return np.zeros((0, config.feature_layers, config.feature_size), dtype=np.float32)
+    return torch.cat(rows).numpy()
+
+
 __all__ = [
+    "CONTEXT_TRAINING_DEFAULTS",
     "CallBatchCollator",
-    "CallTrainer",
     "ContextHead",
+    "ContextTrainer",
     "call_sequences",
+    "embed_calls",
     "predict_context",
     "train_context_model",
 ]

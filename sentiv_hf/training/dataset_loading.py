@@ -33,7 +33,7 @@ def load_splits(dataset: str | None, config: str, revision: str | None = None) -
 
 
 def required_columns(task: str, label_column: str, text_column: str, audio_column: str) -> dict[str, str]:
-    """``{flag name: column}`` a ``text``, ``speech`` or ``fusion`` run reads, for `check_columns`.
+    """``{flag name: column}`` a ``text``, ``speech``, ``fusion`` or ``context`` run reads, for `check_columns`.
 
     Example:
         >>> required_columns("fusion", "label", "text", "audio")
@@ -42,7 +42,7 @@ def required_columns(task: str, label_column: str, text_column: str, audio_colum
     required = {"label_column": label_column}
     if task in ("text", "fusion"):
         required["text_column"] = text_column
-    if task in ("speech", "fusion"):
+    if task in ("speech", "fusion", "context"):
         required["audio_column"] = audio_column
     return required
 
@@ -63,6 +63,26 @@ def check_columns(split: Any, required: dict[str, str], where: str) -> None:
     if missing:
         details = ", ".join(f"{col!r} (set with --{flag})" for flag, col in missing.items())
         raise UserError(f"Unknown column {details} in {where}; the columns are {split.column_names}.")
+
+
+#: The columns that place a segment in its call (``sentiv data build-calls`` writes them).
+CALL_COLUMNS = ("call_id", "segment_index")
+
+
+def check_call_columns(split: Any, where: str) -> None:
+    """Raise `UserError` when ``split`` has no ``call_id`` / ``segment_index`` columns (not a calls config).
+
+    Example:
+        >>> check_call_columns(speech_split, "the train split of the demo corpus:speech")  # doctest: +SKIP
+        UserError: the train split of the demo corpus:speech has no 'call_id', 'segment_index' columns: ...
+    """
+    missing = [column for column in CALL_COLUMNS if column not in split.column_names]
+    if missing:
+        raise UserError(
+            f"{where} has no {', '.join(repr(c) for c in missing)} column{'s' if len(missing) > 1 else ''}: context "
+            "training needs whole calls; pass a calls config (--dataset_config calls, built by `sentiv data "
+            f"build-calls`). The columns are {split.column_names}."
+        )
 
 
 def label_info(split: Any, label_column: str | None) -> tuple[str, list[str], bool]:

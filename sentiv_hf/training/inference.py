@@ -27,7 +27,7 @@ from sentiv_hf.hub_errors import hub_access
 logger = logging.getLogger(__name__)
 
 #: The dataset config each task reads by default.
-TASK_DATASET_CONFIGS = {"text": "text", "speech": "speech", "fusion": "multimodal"}
+TASK_DATASET_CONFIGS = {"text": "text", "speech": "speech", "fusion": "multimodal", "context": "calls"}
 
 #: The tasks `load_for_inference` loads by default (``sentiv predict``, ``sentiv evaluate``).
 INFERENCE_TASKS = ("text", "speech", "fusion")

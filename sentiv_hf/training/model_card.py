@@ -72,6 +72,11 @@ TASK_INFO: dict[str, dict[str, str | None]] = {
         "pipeline_tag": None,
         "index_task": "audio-classification",
     },
+    "context": {
+        "title": "Call-level emotion detection (context over segments)",
+        "pipeline_tag": None,
+        "index_task": "audio-classification",
+    },
 }
 
 # Scalar metrics that go into the YAML model-index: name in our metrics dict -> (metric type, display name).
@@ -307,6 +312,12 @@ class SentiVModelCardData:
             )
         elif self.task == "speech":
             snippet = f'classifier = pipeline("audio-classification", model="{repo}")\nclassifier("sample.wav")'
+        elif self.task == "context":
+            snippet = (
+                f'calls = pipeline("sentiv-call", model="{repo}")\n'
+                "# per-segment scores and a summary of the whole recording (`sentiv predict-call` does the same)\n"
+                'calls("call.wav")'
+            )
         else:
             snippet = (
                 f'classifier = pipeline("sentiv-emotion", model="{repo}")\n'

@@ -3,11 +3,13 @@
 Each builder returns a dict with ``model``, ``processing_class``, ``data_collator``, ``splits`` (prepared, keyed
 ``train``/``validation``/``test``) and ``preprocessing`` (the model card's description of it); fusion adds
 ``feature_extractor``, ``base_model`` and ``trainable``. `sentiv_hf.commands.train.run_training` hands them to
-`SentiVTrainer`.
+`SentiVTrainer`. `build_context` builds the model of a context run only (its features and Trainer come from
+`sentiv_hf.training.context`).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from transformers import AutoConfig, AutoFeatureExtractor, AutoTokenizer, DataCollatorWithPadding
@@ -172,5 +174,78 @@ def build_fusion(splits, label_names, model_args, data_args, training_args) -> d
         "preprocessing": (
             f"text: {describe_text_preprocessing(segmenter, model_args.max_length)}; "
             f"audio: {describe_audio_preprocessing(model_args.sampling_rate, model_args.max_seconds)}"
+        ),
+    }
+
+
+def build_context(
+    label_names: list[str],
+    multi_label: bool,
+    model_args,
+    training_args,
+    *,
+    segment_seconds: float,
+    segment_overlap: float,
+    max_seconds: float,
+) -> dict[str, Any]:
+    """Context run: a `SentiVContextModel` around the segment model ``model_args.segment_model`` (default
+    ``model_args.model``), with a fresh context head seeded by ``training_args.seed``.
+
+    The segment model is a ``sentiv-speech`` checkpoint (loaded as it is), ``tiny`` or a bare encoder (both built by
+    `build_speech_model` with the dataset's labels). Its ``max_duration_s`` becomes ``max_seconds``, the crop its
+    segments are embedded with, so that ``sentiv predict-call`` prepares a segment the same way.
+
+    Returns ``{"model", "feature_extractor", "base_model", "preprocessing"}``.
+
+    Example:
+        >>> parts = build_context(["non-negative", "negative"], False, model_args, training_args,
+        ...                       segment_seconds=4.0, segment_overlap=0.0, max_seconds=4.0)  # doctest: +SKIP
+        >>> parts["model"].config.model_type  # doctest: +SKIP
+        'sentiv-context'
+    """
+    import torch
+
+    from sentiv_hf.models import SentiVContextModel
+    from sentiv_hf.models.modeling_sentiv_speech import SentiVSpeechForAudioClassification
+
+    name = model_args.segment_model or model_args.model
+    revision = getattr(model_args, "revision", None)
+    config = None
+    if name != "tiny":
+        with hub_access(f"model {name!r}"):
+            config = AutoConfig.from_pretrained(name, revision=revision)
+    if config is not None and config.model_type == "sentiv-speech":
+        with hub_access(f"model {name!r}"):
+            segment_model = SentiVSpeechForAudioClassification.from_pretrained(name, revision=revision)
+            feature_extractor = AutoFeatureExtractor.from_pretrained(name, revision=revision)
+    else:
+        segment_model, feature_extractor = build_speech_model(
+            replace(model_args, model=name), label_names, multi_label, training_args.seed
+        )
+    segment_model.config.max_duration_s = float(max_seconds)
+    with torch.random.fork_rng():
+        torch.manual_seed(training_args.seed)
+        model = SentiVContextModel.from_segment_model(
+            segment_model,
+            head="multi_label" if multi_label else "single_label",
+            id2label=dict(enumerate(label_names)),
+            label2id={label: i for i, label in enumerate(label_names)},
+            causal=model_args.causal,
+            positions=model_args.positions,
+            d_model=model_args.context_d_model,
+            num_layers=model_args.context_layers,
+            num_heads=model_args.context_heads,
+            segment_seconds=segment_seconds,
+            segment_overlap=segment_overlap,
+            sampling_rate=feature_extractor.sampling_rate,
+        )
+    return {
+        "model": model,
+        "feature_extractor": feature_extractor,
+        "base_model": name,
+        "preprocessing": (
+            f"calls cut into {segment_seconds:g} s segments ({segment_overlap:g} s overlap); each segment mono "
+            f"{feature_extractor.sampling_rate} Hz, centre-cropped to {max_seconds:g} s and embedded once by the "
+            "frozen segment model; the context head attends over the segments of a call"
         ),
     }

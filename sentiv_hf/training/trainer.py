@@ -85,7 +85,8 @@ class SentiVTrainer(Trainer):
         train_labels: the labels the class weights are computed from, when they are not one per training row (the
             context trainer's examples are calls, its labels those of the labelled training segments): ``(M,)``
             class ids, or ``(M, num_labels)`` multi-hot for multi-label (``--loss bce``) runs. Default: the
-            training split's label column. A weighted sampler still draws by the label column.
+            training split's label column. A weighted sampler draws by the label column, or by these labels when
+            the training dataset has no label column and they are one per row (`training.frozen.FeatureRows`).
 
     Example:
         >>> args = SentiVTrainingArguments(output_dir="out", loss="focal", class_weighting="inverse", max_steps=5)
@@ -141,6 +142,8 @@ class SentiVTrainer(Trainer):
         if train_labels is not None:
             labels_array = self._given_label_array(train_labels)
             source = "given training labels"
+            if found is None and self.train_dataset is not None and len(labels_array) == len(self.train_dataset):
+                self._train_labels = labels_array  # one per training row: the weighted sampler draws by them too
         elif found is not None:
             labels_array, source = self._train_labels, "training rows"
         else:
