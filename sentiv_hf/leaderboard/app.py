@@ -89,8 +89,13 @@ def _task_tab(board: Board, task: str) -> None:
     labels = {budget_text(b): b for b in budgets}
     first = budgets[-1]
     models = board.models(task, first)
+    scored = (
+        "over the caller-grouped cross-validation folds (every segment predicted once)"
+        if task.startswith("hotline_")
+        else "on the fixed test set"
+    )
     gr.Markdown(
-        f"Ranked by **{board.headline(task)}** on the fixed test set. {NOT_SIGNIFICANT} after a rank: the gap to "
+        f"Ranked by **{board.headline(task)}** {scored}. {NOT_SIGNIFICANT} after a rank: the gap to "
         "the row above is not significant (paired bootstrap, p ≥ 0.05)."
     )
     budget = gr.Radio(list(labels), value=budget_text(first), label="Label budget", elem_id=f"budget-{task}")

@@ -29,8 +29,10 @@ import numpy as np
 
 from sentiv_hf.metrics import (
     CONFUSION_AVERAGES,
+    MULTILABEL_AVERAGES,
     compute_classification_metrics,
     compute_multilabel_metrics,
+    multilabel_scores_from_counts,
     scores_from_confusion,
 )
 
@@ -84,9 +86,9 @@ def seed_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[fl
     return mean - half, mean + half
 
 
-def _vectorised(metric: str, label_names: Sequence[str]) -> bool:
+def _vectorised(metric: str, label_names: Sequence[str], multi_label: bool = False) -> bool:
     names = {f"f1_{n}" for n in label_names}
-    return metric in CONFUSION_AVERAGES or metric in names
+    return metric in (MULTILABEL_AVERAGES if multi_label else CONFUSION_AVERAGES) or metric in names
 
 
 class _System:
@@ -96,8 +98,16 @@ class _System:
         self.gold, self.predictions = gold, predictions
         self.names, self.metric = list(label_names), metric
         self.multi = gold.ndim == 2
-        self.fast = not self.multi and _vectorised(metric, self.names)
-        if self.fast:
+        self.fast = _vectorised(metric, self.names, self.multi)
+        if self.fast and self.multi:
+            # per example and label, summed over seeds: true positives, false positives, false negatives
+            hits = predictions.astype(bool) & gold.astype(bool)[None]
+            self.per_example = [
+                hits.sum(axis=0).astype(np.float64),
+                (predictions.astype(bool) & ~gold.astype(bool)[None]).sum(axis=0).astype(np.float64),
+                (~predictions.astype(bool) & gold.astype(bool)[None]).sum(axis=0).astype(np.float64),
+            ]
+        elif self.fast:
             k = len(self.names)
             # per example: how often (over seeds) each (gold, predicted) cell occurs, flattened to K*K columns
             cells = gold[None, :] * k + predictions
@@ -117,12 +127,16 @@ class _System:
         """The metric on each resample (rows of example indices)."""
         if not self.fast:
             return np.array([self.reference(rows) for rows in resamples])
-        k, n = len(self.names), self.gold.size
+        k, n = len(self.names), self.gold.shape[0]
         out = []
         for start in range(0, len(resamples), _CHUNK):
             chunk = resamples[start : start + _CHUNK]
             weights = np.zeros((len(chunk), n), dtype=np.float64)
             np.add.at(weights, (np.repeat(np.arange(len(chunk)), chunk.shape[1]), chunk.reshape(-1)), 1.0)
+            if self.multi:
+                tp, fp, fn = (weights @ part for part in self.per_example)
+                out.append(multilabel_scores_from_counts(tp, fp, fn, self.metric, self.names))
+                continue
             counts = (weights @ self.per_example).reshape(len(chunk), k, k)
             out.append(scores_from_confusion(counts, self.metric, self.names))
         return np.concatenate(out)

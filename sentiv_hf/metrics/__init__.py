@@ -44,6 +44,8 @@ __all__ = [
     "load_metric",
     "make_compute_metrics",
     "metrics_from_logits",
+    "MULTILABEL_AVERAGES",
+    "multilabel_scores_from_counts",
     "probabilities_from_logits",
     "scores_from_confusion",
     "sigmoid",
@@ -180,6 +182,61 @@ def scores_from_confusion(counts: np.ndarray, metric: str, label_names: Sequence
             scores = (f1 * gold).sum(axis=1) / total
         else:
             scores = f1[:, names.index(metric[3:])]
+    return scores[0] if single else scores
+
+
+#: The averaged multi-label metrics `multilabel_scores_from_counts` computes (besides ``f1_<label>``).
+MULTILABEL_AVERAGES = ("micro_f1", "macro_f1", "weighted_f1")
+
+
+def multilabel_scores_from_counts(
+    tp: np.ndarray, fp: np.ndarray, fn: np.ndarray, metric: str, label_names: Sequence[str]
+) -> np.ndarray:
+    """A multi-label F1 read from per-label true-positive, false-positive and false-negative counts, vectorised over
+    rows (the leaderboard's bootstrap resamples).
+
+    The rules are those of `compute_multilabel_metrics` (scikit-learn, ``zero_division=0``): a label's F1 is
+    ``2 tp / (2 tp + fp + fn)`` (0 when that is 0/0), ``macro_f1`` averages every label, ``weighted_f1`` weights by
+    support ``tp + fn`` (0 with no positive at all), ``micro_f1`` pools the counts.
+
+    Args:
+        tp, fp, fn: ``(C,)`` or ``(R, C)`` counts (may be fractional weights).
+        metric: one of `MULTILABEL_AVERAGES` or ``f1_<label>``.
+        label_names: the ``C`` label names.
+
+    Example:
+        >>> # gold [[1, 0], [0, 1]], predicted [[1, 1], [0, 0]]: label a tp 1; label b fp 1, fn 1
+        >>> tp, fp, fn = np.array([1, 0]), np.array([0, 1]), np.array([0, 1])
+        >>> float(multilabel_scores_from_counts(tp, fp, fn, "micro_f1", ["a", "b"]))
+        0.5
+    """
+    tp, fp, fn = (np.asarray(v, dtype=np.float64) for v in (tp, fp, fn))
+    names = list(label_names)
+    if tp.shape[-1] != len(names) or not tp.shape == fp.shape == fn.shape or tp.ndim not in (1, 2):
+        raise ValueError(f"tp, fp and fn must share a (C,) or (R, C) shape with C = {len(names)}; got {tp.shape}.")
+    if metric not in MULTILABEL_AVERAGES and not (metric.startswith("f1_") and metric[3:] in names):
+        allowed = ", ".join([*MULTILABEL_AVERAGES, *(f"f1_{n}" for n in names)])
+        raise ValueError(f"Cannot read {metric!r} from multi-label counts; use one of {allowed}.")
+    single = tp.ndim == 1
+    if single:
+        tp, fp, fn = tp[None], fp[None], fn[None]
+
+    def f1(t, p, n):
+        denominator = 2 * t + p + n
+        return np.divide(2 * t, denominator, out=np.zeros_like(denominator), where=denominator > 0)
+
+    if metric == "micro_f1":
+        scores = f1(tp.sum(axis=1), fp.sum(axis=1), fn.sum(axis=1))
+    else:
+        per_label = f1(tp, fp, fn)
+        if metric == "macro_f1":
+            scores = per_label.mean(axis=1)
+        elif metric == "weighted_f1":
+            support = tp + fn
+            total = support.sum(axis=1)
+            scores = np.divide((per_label * support).sum(axis=1), total, out=np.zeros_like(total), where=total > 0)
+        else:
+            scores = per_label[:, names.index(metric[3:])]
     return scores[0] if single else scores
 
 

@@ -62,3 +62,26 @@ def test_bad_inputs_are_named():
         scores_from_confusion(np.eye(2), "a", ["a", "b"])
     with pytest.raises(ValueError, match=r"\(K, K\) or \(R, K, K\) with K = 3 label names; got \(2, 2\)"):
         scores_from_confusion(np.eye(2), "accuracy", ["a", "b", "c"])
+
+
+@pytest.mark.parametrize("metric", ["micro_f1", "macro_f1", "weighted_f1", "f1_Joy"])
+def test_multilabel_counts_match_compute_multilabel_metrics(metric):
+    from sentiv_hf.metrics import compute_multilabel_metrics, multilabel_scores_from_counts
+
+    rng = np.random.default_rng(len(metric))
+    rows = []
+    for i in range(20):
+        gold = (rng.random((15, 4)) < 0.3).astype(int)
+        if i % 4 == 0:
+            gold[:, 2] = 0  # a label with no positive: zero-division F1 and zero support
+        pred = np.where(rng.random((15, 4)) < 0.6, gold, 1 - gold)
+        rows.append((gold, pred))
+    tp = np.array([(g & p).sum(axis=0) for g, p in rows])
+    fp = np.array([((1 - g) & p).sum(axis=0) for g, p in rows])
+    fn = np.array([(g & (1 - p)).sum(axis=0) for g, p in rows])
+    got = multilabel_scores_from_counts(tp, fp, fn, metric, NAMES)
+    expected = [compute_multilabel_metrics(p, g, label_names=NAMES)[metric] for g, p in rows]
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+    assert float(multilabel_scores_from_counts(tp[0], fp[0], fn[0], metric, NAMES)) == pytest.approx(expected[0])
+    with pytest.raises(ValueError, match="Cannot read 'accuracy' from multi-label counts"):
+        multilabel_scores_from_counts(tp, fp, fn, "accuracy", NAMES)
