@@ -19,4 +19,6 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # from the old cache. It must be set before `datasets` is imported, which this module precedes.
 _DATASETS_CACHE = tempfile.mkdtemp(prefix="sentiv-tests-datasets-")
 os.environ["HF_DATASETS_CACHE"] = _DATASETS_CACHE
+# A cold cache prints "Generating <split> split" bars; what a test reads must not depend on which test loaded first.
+os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
 atexit.register(shutil.rmtree, _DATASETS_CACHE, ignore_errors=True)

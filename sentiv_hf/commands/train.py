@@ -319,13 +319,15 @@ def run_training(task: str, data_args, model_args, training_args, callbacks=None
     if task == "text" and multi_label:
         raise CommandError("Multi-label text training is not supported; use a single-label 'label' column.")
 
-    if task == "context":
-        return _run_context(splits, config_name, label_names, multi_label, data_args, model_args, training_args)
+    if task == "context" and "validation" not in splits:
+        raise CommandError(
+            "Context training picks its epoch on the validation calls, but the dataset has no validation split; "
+            "name one with --eval_split."
+        )
 
-    train, train_ids = apply_budget(train, data_args.budget, training_args.seed, label_column)
-    train = first_rows(train, data_args.max_train_samples)
-    train_ids = train_ids[: len(train)]
-    splits["train"] = train
+    budgeted, train_ids = apply_budget(train, data_args.budget, training_args.seed, label_column)
+    budgeted = first_rows(budgeted, data_args.max_train_samples)
+    train_ids = train_ids[: len(budgeted)]
     output_dir = Path(training_args.output_dir)
     if training_args.process_index == 0:
         output_dir.mkdir(parents=True, exist_ok=True)
@@ -338,6 +340,11 @@ def run_training(task: str, data_args, model_args, training_args, callbacks=None
             seed=training_args.seed,
             ids=train_ids,
         )
+    if task == "context":  # trains on whole calls: the budget's segments are labelled, the rest are context
+        return _run_context(
+            splits, config_name, train_ids, label_names, multi_label, data_args, model_args, training_args
+        )
+    splits["train"] = train = budgeted
 
     if task == "text":
         parts = build_text(splits, label_names, model_args, data_args, training_args)
@@ -441,7 +448,9 @@ def _context_metric(label_names: list[str], multi_label: bool) -> str:
     return "f1_negative" if "negative" in label_names else "macro_f1"
 
 
-def _run_context(splits, config_name, label_names, multi_label, data_args, model_args, training_args) -> dict:
+def _run_context(
+    splits, config_name, train_ids, label_names, multi_label, data_args, model_args, training_args
+) -> dict:
     """``sentiv train context``: embed every segment once, train the context head on the budget's segments (the
     rest of the training calls as context), save the whole model and score the test calls."""
     import numpy as np
@@ -450,35 +459,14 @@ def _run_context(splits, config_name, label_names, multi_label, data_args, model
     from sentiv_hf.data.loading import card_config_field
     from sentiv_hf.metrics import metrics_from_logits
     from sentiv_hf.training.context import embed_calls, predict_context, train_context_model
-    from sentiv_hf.training.dataset_loading import apply_budget
-    from sentiv_hf.training.inference import write_training_record
     from sentiv_hf.training.task_builders import build_context
     from sentiv_hf.training.trainer import _multi_hot
 
-    if "validation" not in splits:
-        raise CommandError(
-            "Context training picks its epoch on the validation calls, but the dataset has no validation split; "
-            "name one with --eval_split."
-        )
     train, label_column = splits["train"], data_args.label_column
-    _, train_ids = apply_budget(train, data_args.budget, training_args.seed, label_column)
-    if data_args.max_train_samples is not None:
-        train_ids = train_ids[: data_args.max_train_samples]
     all_ids = [str(x) for x in train.with_format(None)["id"]] if "id" in train.column_names else None
     row_of = {row_id: i for i, row_id in enumerate(all_ids or [str(i) for i in range(len(train))])}
     budget_rows = np.array([row_of[row_id] for row_id in train_ids], dtype=np.int64)
     output_dir = Path(training_args.output_dir)
-    if training_args.process_index == 0:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        write_training_record(
-            output_dir,
-            dataset=data_args.dataset,
-            config=config_name,
-            revision=data_args.dataset_revision,
-            budget=data_args.budget,
-            seed=training_args.seed,
-            ids=train_ids,
-        )
 
     segments = card_config_field(data_args.dataset, "segments", config_name, data_args.dataset_revision) or {}
     if not segments:
